@@ -1,0 +1,1 @@
+"""Plain data and ports shared by every layer; imports nothing of ours."""

@@ -1,0 +1,40 @@
+"""Expected failures carry a sentence a user can act on; anything else is a bug.
+
+Borrowed from qutebrowser's KnownError/BugError split: a revoked token or a
+missing mailbox is a ``KnownError``; the worker decides whether to retry from
+the subclass, never from the message text.
+"""
+
+from __future__ import annotations
+
+
+class KnownError(Exception):
+    """An expected failure; ``str(err)`` is shown to the user as is."""
+
+
+class TransientError(KnownError):
+    """Worth retrying later: network, broker or a file that may come back."""
+
+
+class PermanentError(KnownError):
+    """Retrying cannot help until the user changes something."""
+
+
+class ReconnectNeeded(PermanentError):
+    """The account's authorisation was revoked or expired."""
+
+
+class BrokerUnavailable(KnownError):
+    """Redis cannot be started or reached."""
+
+
+class ScanCancelled(Exception):
+    """Raised inside a scan when the user asked to cancel it."""
+
+
+class ScanInterrupted(Exception):
+    """Raised inside a scan when its worker shuts down; the job resumes later."""
+
+
+class AccountBusy(Exception):
+    """Another scan of the same account is running; try again shortly."""

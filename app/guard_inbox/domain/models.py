@@ -1,0 +1,210 @@
+"""Frozen value objects passed between layers (never live ORM rows)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class AccountKind(enum.StrEnum):
+    GMAIL = "gmail"
+    MBOX = "mbox"
+    EML_DIR = "eml_dir"
+
+
+class AccountStatus(enum.StrEnum):
+    OK = "ok"
+    NEEDS_RECONNECT = "needs_reconnect"
+    UNAVAILABLE = "unavailable"
+
+
+class JobState(enum.StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
+
+
+class Priority(enum.IntEnum):
+    """Higher runs first; manual scans outrank scheduled background ones."""
+
+    LOW = 0
+    NORMAL = 50
+    HIGH = 100
+
+    @classmethod
+    def parse(cls, name: str) -> Priority:
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown priority {name!r} (use high, normal or low)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class MailMessage:
+    """One decoded message, whatever its source."""
+
+    provider_id: str
+    subject: str = ""
+    sender: str = ""
+    date: datetime | None = None
+    text: str = ""
+    html: str = ""
+    snippet: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableMessage:
+    """A message the source could not decode; recorded and skipped, never fatal."""
+
+    provider_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A code an extractor found in one message, before it is stored."""
+
+    code: str
+    merchant: str = ""
+    discount: str = ""
+    expires: datetime | None = None
+    min_spend: str = ""
+    link: str = ""
+    source: str = "rules"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    kind: AccountKind
+    address: str
+    display_name: str = ""
+    status: AccountStatus = AccountStatus.OK
+    status_message: str = ""
+    last_scan_at: datetime | None = None
+    code_count: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.address
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    account_id: int
+    state: JobState
+    priority: int
+    trigger: str = "manual"
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    total: int = 0
+    scanned: int = 0
+    codes_found: int = 0
+    codes_new: int = 0
+    attempts: int = 0
+    error: str = ""
+    next_attempt_at: datetime | None = None
+    worker_id: str = ""
+    cancel_requested: bool = False
+    account_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCode:
+    id: int
+    account_id: int
+    code: str
+    merchant: str
+    discount: str = ""
+    expires: datetime | None = None
+    min_spend: str = ""
+    link: str = ""
+    source: str = ""
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    used: bool = False
+    subject: str = ""
+    sender: str = ""
+    message_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """A change of one job, published to every UI or CLI following it."""
+
+    job_id: int
+    account_id: int
+    state: JobState
+    total: int = 0
+    scanned: int = 0
+    codes_found: int = 0
+    error: str = ""
+    at: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "job_id": self.job_id,
+            "account_id": self.account_id,
+            "state": self.state.value,
+            "total": self.total,
+            "scanned": self.scanned,
+            "codes_found": self.codes_found,
+            "error": self.error,
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> JobEvent:
+        return cls(
+            job_id=int(str(data["job_id"])),
+            account_id=int(str(data["account_id"])),
+            state=JobState(str(data["state"])),
+            total=int(str(data.get("total", 0))),
+            scanned=int(str(data.get("scanned", 0))),
+            codes_found=int(str(data.get("codes_found", 0))),
+            error=str(data.get("error", "")),
+            at=float(str(data.get("at", 0.0))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """The queue at a glance, as the seed's Bull Board showed it."""
+
+    waiting: int
+    active: int
+    completed: int
+    failed: int
+    delayed: int
+    cancelled: int = 0
+    workers_alive: int = 0
+    recent_failures: tuple[Job, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "waiting": self.waiting,
+            "active": self.active,
+            "completed": self.completed,
+            "failed": self.failed,
+            "delayed": self.delayed,
+            "cancelled": self.cancelled,
+            "workers_alive": self.workers_alive,
+        }

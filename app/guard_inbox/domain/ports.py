@@ -1,0 +1,42 @@
+"""Protocols (ports) that outer layers implement; the core depends only on these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from guard_inbox.domain.models import Account, FoundCode, JobEvent, MailMessage, UnreadableMessage
+
+
+class MailSource(Protocol):
+    """A mailbox we can list and read; local files now, Gmail next."""
+
+    def list_ids(self, already_scanned: frozenset[str]) -> Sequence[str]:
+        """Provider ids still to scan, oldest first where the source knows."""
+        ...
+
+    def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
+        """Decoded messages for ``ids``; bad ones come back as UnreadableMessage."""
+        ...
+
+    def sync_state(self) -> str:
+        """Opaque cursor to store after a full scan (Gmail's historyId); '' if none."""
+        ...
+
+
+class SourceFactory(Protocol):
+    def open(self, account: Account) -> MailSource: ...
+
+
+class Extractor(Protocol):
+    def extract(self, message: MailMessage) -> list[FoundCode]: ...
+
+
+class EventSink(Protocol):
+    def publish(self, event: JobEvent) -> None: ...
+
+
+class CancelCheck(Protocol):
+    def __call__(self) -> None:
+        """Raise ScanCancelled or ScanInterrupted when the scan must stop."""
+        ...

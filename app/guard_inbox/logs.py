@@ -1,0 +1,74 @@
+"""Logging set-up: rotating file, RAM ring buffer for crash reports, thread excepthook."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import logging.handlers
+import threading
+from pathlib import Path
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+
+
+class RingBufferHandler(logging.Handler):
+    """Keeps the last lines in memory so a crash dialog can show them."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        super().__init__()
+        self.lines: collections.deque[str] = collections.deque(maxlen=capacity)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a log line must never take the app down
+            self.handleError(record)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def setup_logging(log_file: Path | None, *, verbose: bool = False) -> RingBufferHandler:
+    """Configure the root logger once; returns the ring buffer for crash reports."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_guard_inbox", False):
+            root.removeHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    formatter = logging.Formatter(LOG_FORMAT)
+    ring = RingBufferHandler()
+    ring.setFormatter(formatter)
+    handlers: list[logging.Handler] = [ring]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+        file_handler.setFormatter(formatter)
+        handlers.append(file_handler)
+    for handler in handlers:
+        handler._guard_inbox = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    # Third-party chatter stays at WARNING unless asked for.
+    for noisy in ("huey", "googleapiclient.discovery_cache", "urllib3", "httpx", "openai"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    _install_thread_excepthook()
+    return ring
+
+
+def _install_thread_excepthook() -> None:
+    """sys.excepthook never fires for threads; without this their crashes vanish."""
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        logging.getLogger("guard_inbox.crash").error(
+            "Unhandled exception in thread %s",
+            args.thread.name if args.thread else "?",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
+        )
+        if previous is not threading.__excepthook__:
+            previous(args)
+
+    threading.excepthook = hook

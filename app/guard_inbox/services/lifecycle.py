@@ -1,0 +1,94 @@
+"""Every job state change is written to the database first, then published as an event."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from guard_inbox.domain.models import Job, JobEvent, JobState
+from guard_inbox.domain.ports import EventSink
+from guard_inbox.services.workers import is_certainly_dead
+from guard_inbox.storage.job_repository import JobRepository
+
+log = logging.getLogger("guard_inbox.jobs")
+
+
+def event_for(job: Job) -> JobEvent:
+    return JobEvent(
+        job_id=job.id, account_id=job.account_id, state=job.state, total=job.total,
+        scanned=job.scanned, codes_found=job.codes_found, error=job.error, at=time.time(),
+    )
+
+
+class JobLifecycle:
+    def __init__(self, jobs: JobRepository, events: EventSink, stale_after: float = 20.0) -> None:
+        self.jobs = jobs
+        self.events = events
+        self.stale_after = stale_after
+
+    def _emit(self, job: Job | None) -> Job | None:
+        if job is not None:
+            try:
+                self.events.publish(event_for(job))
+            except Exception:  # an event is a hint; the database already holds the truth
+                log.warning("Could not publish event for job %s", job.id, exc_info=True)
+        return job
+
+    def create(self, account_id: int, priority: int, trigger: str) -> Job:
+        job = self.jobs.create(account_id, priority, trigger)
+        self._emit(job)
+        return job
+
+    def claim(self, job_id: int, worker_id: str) -> Job | None:
+        job = self.jobs.claim(job_id, worker_id, self.stale_after, is_certainly_dead)
+        if job is not None:
+            log.info("Job %s processing (attempt %s) on %s", job.id, job.attempts, worker_id)
+        return self._emit(job)
+
+    def progress(self, job: Job, total: int, scanned: int, found: int, new: int) -> bool:
+        """Write progress (also the heartbeat); True when the user asked to cancel."""
+        cancel = self.jobs.progress(job.id, total, scanned, found, new)
+        try:
+            self.events.publish(
+                JobEvent(job.id, job.account_id, JobState.IN_PROGRESS, total, scanned, found,
+                         at=time.time())
+            )
+        except Exception:
+            log.warning("Could not publish progress of job %s", job.id, exc_info=True)
+        return cancel
+
+    def complete(self, job_id: int) -> Job | None:
+        job = self.jobs.finish(job_id, JobState.COMPLETED)
+        if job is not None:
+            log.info(
+                "Job %s completed: %s messages scanned, %s codes found (%s new)",
+                job.id, job.scanned, job.codes_found, job.codes_new,
+            )
+        return self._emit(job)
+
+    def fail(self, job_id: int, reason: str) -> Job | None:
+        job = self.jobs.finish(job_id, JobState.FAILED, reason)
+        log.warning("Job %s failed: %s", job_id, reason)
+        return self._emit(job)
+
+    def cancelled(self, job_id: int, reason: str) -> Job | None:
+        job = self.jobs.finish(job_id, JobState.CANCELLED, reason)
+        log.info("Job %s cancelled: %s", job_id, reason)
+        return self._emit(job)
+
+    def release(self, job_id: int, error: str = "", retry_at: datetime | None = None) -> Job | None:
+        return self._emit(self.jobs.release(job_id, error=error, retry_at=retry_at))
+
+    def request_cancel(self, job_id: int) -> Job | None:
+        return self._emit(self.jobs.request_cancel(job_id))
+
+    def reset_for_retry(self, job_id: int) -> Job | None:
+        return self._emit(self.jobs.reset_for_retry(job_id))
+
+    def orphans(self) -> list[Job]:
+        released = self.jobs.orphans(self.stale_after, is_certainly_dead)
+        for job in released:
+            log.warning("Job %s lost its worker; it will resume from its checkpoint", job.id)
+            self._emit(job)
+        return released

@@ -1,0 +1,209 @@
+"""Run one scan job: list, fetch, extract, checkpoint, report — and decide what happens next.
+
+Huey-free on purpose: the task in jobs/ only turns the returned ``Outcome``
+into queue calls, so every rule here is testable without a broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from guard_inbox.domain.errors import (
+    AccountBusy,
+    KnownError,
+    PermanentError,
+    ReconnectNeeded,
+    ScanCancelled,
+    ScanInterrupted,
+    TransientError,
+)
+from guard_inbox.domain.models import AccountStatus, FoundCode, Job, MailMessage, UnreadableMessage
+from guard_inbox.domain.ports import Extractor, SourceFactory
+from guard_inbox.services.lifecycle import JobLifecycle
+from guard_inbox.storage.repository import Repository, ScanResult
+
+log = logging.getLogger("guard_inbox.jobs")
+
+FETCH_CHUNK = 50
+PROGRESS_EVERY_MESSAGES = 50
+PROGRESS_EVERY_SECONDS = 0.5
+BUSY_RETRY_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Retries after transient failures only: base, base*factor, base*factor^2 ..."""
+
+    attempts: int = 3
+    base_seconds: float = 5.0
+    factor: float = 2.0
+
+    def delay_after(self, attempt: int) -> float | None:
+        """Delay before the next try after failed attempt number ``attempt`` (1-based)."""
+        if attempt > self.attempts:
+            return None
+        return self.base_seconds * self.factor ** (attempt - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the queue should do with the task after a run."""
+
+    action: str  # "done" | "retry" | "requeue"
+    delay: float = 0.0
+    job: Job | None = None
+
+
+DONE = Outcome("done")
+
+
+class ScanService:
+    def __init__(
+        self,
+        repository: Repository,
+        lifecycle: JobLifecycle,
+        sources: SourceFactory,
+        extractor: Extractor,
+        retry: RetryPolicy,
+    ) -> None:
+        self.repository = repository
+        self.lifecycle = lifecycle
+        self.sources = sources
+        self.extractor = extractor
+        self.retry = retry
+
+    def run(self, job_id: int, worker_id: str, shutting_down: threading.Event) -> Outcome:
+        try:
+            job = self.lifecycle.claim(job_id, worker_id)
+        except AccountBusy as busy:
+            log.info("Job %s waits: %s", job_id, busy)
+            return Outcome("requeue", BUSY_RETRY_SECONDS)
+        if job is None:
+            return DONE  # cancelled, finished or claimed elsewhere meanwhile
+        try:
+            self._scan(job, shutting_down)
+        except ScanCancelled:
+            latest = self.lifecycle.jobs.get(job.id)
+            done = f"{latest.scanned} of {latest.total}" if latest else "some"
+            self.lifecycle.cancelled(job.id, f"Cancelled by you after {done} messages.")
+            return DONE
+        except ScanInterrupted:
+            released = self.lifecycle.release(job.id, "Paused while Guard Inbox shut down.")
+            return Outcome("requeue", 0.0, released)
+        except ReconnectNeeded as exc:
+            self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
+            self.lifecycle.fail(job.id, str(exc))
+            return DONE
+        except PermanentError as exc:
+            self.lifecycle.fail(job.id, str(exc))
+            return DONE
+        except (TransientError, OSError, ConnectionError, TimeoutError) as exc:
+            return self._retry_or_fail(job, _sentence(exc))
+        except KnownError as exc:
+            self.lifecycle.fail(job.id, str(exc))
+            return DONE
+        except Exception as exc:
+            log.exception("Job %s hit an unexpected error", job.id)
+            self.lifecycle.fail(
+                job.id, f"Unexpected error: {type(exc).__name__}: {exc}. Details are in the log."
+            )
+            return DONE
+        self.lifecycle.complete(job.id)
+        return DONE
+
+    def _retry_or_fail(self, job: Job, reason: str) -> Outcome:
+        delay = self.retry.delay_after(job.attempts)
+        if delay is None:
+            tries = "attempt" if job.attempts == 1 else "attempts"
+            self.lifecycle.fail(job.id, f"{reason} (gave up after {job.attempts} {tries}).")
+            return DONE
+        retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        log.warning("Job %s will retry in %.0f s: %s", job.id, delay, reason)
+        released = self.lifecycle.release(job.id, f"Retrying in {delay:g} s: {reason}", retry_at)
+        return Outcome("retry", delay, released)
+
+    def _scan(self, job: Job, shutting_down: threading.Event) -> None:
+        account = self.repository.get_account(job.account_id)
+        if account is None:
+            raise PermanentError("The account of this scan was removed.")
+        source = self.sources.open(account)
+        ids = source.list_ids(self.repository.scanned_ids(account.id))
+        progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids))
+        progress.flush(force=True)
+        for start in range(0, len(ids), FETCH_CHUNK):
+            chunk = ids[start : start + FETCH_CHUNK]
+            for item in source.fetch(chunk):
+                if shutting_down.is_set():
+                    progress.flush(force=True)
+                    raise ScanInterrupted()
+                progress.add(item, self._extract(item))
+                if progress.due():
+                    progress.flush()
+        progress.flush(force=True)
+        self.repository.finish_account_scan(account.id, source.sync_state() or None)
+        if account.status is not AccountStatus.OK:
+            self.repository.set_account_status(account.id, AccountStatus.OK)
+
+    def _extract(self, item: MailMessage | UnreadableMessage) -> Sequence[FoundCode]:
+        if isinstance(item, UnreadableMessage):
+            log.warning("Skipped unreadable message %s: %s", item.provider_id, item.reason)
+            return ()
+        try:
+            return self.extractor.extract(item)
+        except Exception:  # one bad email never kills the scan
+            log.exception("Extraction failed on message %s; skipped", item.provider_id)
+            return ()
+
+
+class _Progress:
+    """Buffers results; writes checkpoint + progress every 50 messages or 0.5 s."""
+
+    def __init__(
+        self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int
+    ) -> None:
+        self.job = job
+        self.repository = repository
+        self.lifecycle = lifecycle
+        self.total = total
+        self.scanned = job.scanned
+        self.found = job.codes_found
+        self.new = job.codes_new
+        self.pending: list[ScanResult] = []
+        self.last_flush = time.monotonic()
+
+    def add(self, item: MailMessage | UnreadableMessage, codes: Sequence[FoundCode]) -> None:
+        self.pending.append((item, codes))
+
+    def due(self) -> bool:
+        return (
+            len(self.pending) >= PROGRESS_EVERY_MESSAGES
+            or time.monotonic() - self.last_flush >= PROGRESS_EVERY_SECONDS
+        )
+
+    def flush(self, force: bool = False) -> None:
+        if not self.pending and not force:
+            return
+        if self.pending:
+            found, new = self.repository.record_scan_results(self.job.account_id, self.job.id, self.pending)
+            self.scanned += len(self.pending)
+            self.found += found
+            self.new += new
+            self.pending = []
+        self.last_flush = time.monotonic()
+        if self.lifecycle.progress(self.job, self.total, self.scanned, self.found, self.new):
+            raise ScanCancelled()
+
+
+def _sentence(exc: BaseException) -> str:
+    if isinstance(exc, KnownError):
+        return str(exc).rstrip(".")
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return f"A connection failed ({exc})"
+    if isinstance(exc, OSError):
+        return f"A file or network operation failed ({exc.strerror or exc})"
+    return str(exc)

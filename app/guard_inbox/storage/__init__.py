@@ -1,0 +1,1 @@
+"""Peewee lives here only; everything leaving this package is a domain object."""

@@ -1,0 +1,70 @@
+"""Versioned schema migrations, applied in order at start-up, each in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from guard_inbox.storage.clock import utcnow
+
+import peewee
+
+from guard_inbox.storage.db import Database
+from guard_inbox.storage.tables import (
+    ALL_TABLES,
+    AccountRow,
+    CodeRow,
+    JobRow,
+    MessageRow,
+    SchemaVersion,
+    database_proxy,
+)
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[peewee.Database], None]
+
+
+def _v1_initial(db: peewee.Database) -> None:
+    db.create_tables([AccountRow, JobRow, MessageRow, CodeRow])
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "initial schema", _v1_initial),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def bind(database: Database) -> None:
+    database_proxy.initialize(database.db)
+
+
+def migrate(database: Database) -> int:
+    """Bring the schema to LATEST; safe when several processes start at once."""
+    bind(database)
+    db = database.db
+    db.create_tables([SchemaVersion], safe=True)
+    applied = 0
+    for version, name, step in MIGRATIONS:
+        with database.write():
+            if not database.is_sqlite:
+                # Serialise concurrent starters on PostgreSQL.
+                db.execute_sql("SELECT pg_advisory_xact_lock(4711)")
+            if SchemaVersion.get_or_none(SchemaVersion.version == version) is not None:
+                continue
+            log.info("Applying database migration %d: %s", version, name)
+            step(db)
+            SchemaVersion.create(version=version, applied_at=utcnow())
+            applied += 1
+    return applied
+
+
+def current_version(database: Database) -> int:
+    bind(database)
+    if not database.db.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return int(row or 0)
+
+
+__all__ = ["ALL_TABLES", "LATEST", "migrate", "current_version", "bind"]

@@ -1,0 +1,274 @@
+"""Accounts, scanned messages and codes; every method returns domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee
+
+from guard_inbox.domain.models import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    FoundCode,
+    MailMessage,
+    StoredCode,
+    UnreadableMessage,
+)
+from guard_inbox.storage.clock import from_db, to_db, utcnow
+from guard_inbox.storage.db import Database
+from guard_inbox.storage.tables import AccountRow, CodeRow, MessageRow
+
+ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeQuery:
+    """What the codes view or `codes` command asks for."""
+
+    search: str = ""
+    status: str = "all"  # all | active | expiring | used
+    expiring_days: int = 3
+    account_id: int | None = None
+    sort: str = "first_seen"
+    descending: bool = True
+
+
+def _account(row: AccountRow, code_count: int = 0) -> Account:
+    return Account(
+        id=row.id,
+        kind=AccountKind(row.kind),
+        address=row.address,
+        display_name=row.display_name,
+        status=AccountStatus(row.status),
+        status_message=row.status_message,
+        last_scan_at=from_db(row.last_scan_at),
+        code_count=code_count,
+    )
+
+
+def _merchant_key(merchant: str) -> str:
+    return " ".join(merchant.lower().split())
+
+
+class Repository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # -- accounts -----------------------------------------------------------------
+    def add_account(self, kind: AccountKind, address: str, display_name: str = "") -> Account:
+        with self.database.write():
+            row = AccountRow.get_or_none(
+                (AccountRow.kind == kind.value) & (AccountRow.address == address)
+            )
+            if row is None:
+                row = AccountRow.create(
+                    kind=kind.value, address=address, display_name=display_name,
+                    created_at=utcnow(),
+                )
+        return _account(row)
+
+    def get_account(self, account_id: int) -> Account | None:
+        row = AccountRow.get_or_none(AccountRow.id == account_id)
+        return None if row is None else _account(row, self._code_count(account_id))
+
+    def find_account(self, address: str, kind: AccountKind | None = None) -> Account | None:
+        query = AccountRow.select().where(peewee.fn.LOWER(AccountRow.address) == address.lower())
+        if kind is not None:
+            query = query.where(AccountRow.kind == kind.value)
+        row = query.first()
+        return None if row is None else _account(row, self._code_count(row.id))
+
+    def list_accounts(self) -> list[Account]:
+        counts = dict(
+            CodeRow.select(CodeRow.account, peewee.fn.COUNT(CodeRow.id))
+            .group_by(CodeRow.account)
+            .tuples()
+        )
+        return [_account(r, counts.get(r.id, 0)) for r in AccountRow.select().order_by(AccountRow.id)]
+
+    def remove_account(self, account_id: int) -> bool:
+        with self.database.write():
+            return bool(AccountRow.delete().where(AccountRow.id == account_id).execute())
+
+    def set_account_status(self, account_id: int, status: AccountStatus, message: str = "") -> None:
+        with self.database.write():
+            AccountRow.update(status=status.value, status_message=message).where(
+                AccountRow.id == account_id
+            ).execute()
+
+    def sync_state(self, account_id: int) -> str:
+        row = AccountRow.get_or_none(AccountRow.id == account_id)
+        return "" if row is None else str(row.sync_state)
+
+    def finish_account_scan(self, account_id: int, sync_state: str | None) -> None:
+        updates: dict[str, object] = {"last_scan_at": utcnow()}
+        if sync_state is not None:
+            updates["sync_state"] = sync_state
+        with self.database.write():
+            AccountRow.update(**updates).where(AccountRow.id == account_id).execute()
+
+    def _code_count(self, account_id: int) -> int:
+        return int(CodeRow.select().where(CodeRow.account == account_id).count())
+
+    # -- checkpoints and codes ---------------------------------------------------------
+    def scanned_ids(self, account_id: int) -> frozenset[str]:
+        query = MessageRow.select(MessageRow.provider_id).where(MessageRow.account == account_id)
+        return frozenset(pid for (pid,) in query.tuples())
+
+    def record_scan_results(
+        self, account_id: int, job_id: int, results: Sequence[ScanResult]
+    ) -> tuple[int, int]:
+        """Checkpoint messages and upsert their codes in one transaction.
+
+        Returns (codes found, codes new). A message already checkpointed (a
+        retry racing an orphaned attempt) is skipped, so codes never double.
+        """
+        found = new = 0
+        now = utcnow()
+        with self.database.write():
+            for message, codes in results:
+                existing = MessageRow.get_or_none(
+                    (MessageRow.account == account_id)
+                    & (MessageRow.provider_id == message.provider_id)
+                )
+                if existing is not None:
+                    continue
+                row = self._insert_message(account_id, job_id, message, now)
+                for code in codes:
+                    found += 1
+                    new += self._upsert_code(account_id, row, code, now)
+        return found, new
+
+    @staticmethod
+    def _insert_message(
+        account_id: int, job_id: int, message: MailMessage | UnreadableMessage, now: datetime
+    ) -> MessageRow:
+        if isinstance(message, UnreadableMessage):
+            return MessageRow.create(
+                account=account_id, provider_id=message.provider_id, scanned_at=now,
+                job=job_id, error=message.reason[:2000],
+            )
+        return MessageRow.create(
+            account=account_id, provider_id=message.provider_id, date=to_db(message.date),
+            sender=message.sender[:1000], subject=message.subject[:2000],
+            snippet=message.snippet[:500], scanned_at=now, job=job_id,
+            error="; ".join(message.defects)[:2000],
+        )
+
+    @staticmethod
+    def _upsert_code(account_id: int, message: MessageRow, code: FoundCode, now: datetime) -> int:
+        seen = to_db(message.date) or now
+        merchant_key = _merchant_key(code.merchant)
+        row = CodeRow.get_or_none(
+            (CodeRow.account == account_id)
+            & (CodeRow.merchant_key == merchant_key)
+            & (CodeRow.code_key == code.code.lower())
+        )
+        if row is None:
+            CodeRow.create(
+                account=account_id, code=code.code, code_key=code.code.lower(),
+                merchant=code.merchant, merchant_key=merchant_key, discount=code.discount,
+                expires_at=to_db(code.expires), min_spend=code.min_spend, link=code.link,
+                source=code.source, message=message, first_seen=seen, last_seen=seen,
+            )
+            return 1
+        if seen < row.first_seen:
+            row.first_seen = seen
+        if seen >= row.last_seen:
+            row.last_seen = seen
+            row.message = message  # the newest mail is the one worth showing
+            row.discount = code.discount or row.discount
+            row.expires_at = to_db(code.expires) or row.expires_at
+            row.link = code.link or row.link
+        row.min_spend = row.min_spend or code.min_spend
+        row.save()
+        return 0
+
+    # -- reading codes -------------------------------------------------------------
+    def _code_select(self, query: CodeQuery) -> peewee.ModelSelect:
+        select = CodeRow.select(CodeRow, MessageRow).join(
+            MessageRow, peewee.JOIN.LEFT_OUTER, on=(CodeRow.message == MessageRow.id)
+        )
+        now = utcnow()
+        if query.account_id is not None:
+            select = select.where(CodeRow.account == query.account_id)
+        if query.search:
+            like = f"%{query.search.lower()}%"
+            select = select.where(
+                CodeRow.code_key.contains(query.search.lower())
+                | (peewee.fn.LOWER(CodeRow.merchant) ** like)
+                | (peewee.fn.LOWER(CodeRow.discount) ** like)
+            )
+        not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
+        if query.status == "active":
+            select = select.where(~CodeRow.used & not_expired)
+        elif query.status == "expiring":
+            soon = now + timedelta(days=query.expiring_days)
+            select = select.where(
+                ~CodeRow.used & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= soon)
+            )
+        elif query.status == "used":
+            select = select.where(CodeRow.used)
+        column = {
+            "code": CodeRow.code_key, "merchant": CodeRow.merchant_key,
+            "discount": CodeRow.discount, "expires": CodeRow.expires_at,
+            "first_seen": CodeRow.first_seen, "last_seen": CodeRow.last_seen,
+        }.get(query.sort, CodeRow.first_seen)
+        order = column.desc(nulls="LAST") if query.descending else column.asc(nulls="LAST")
+        return select.order_by(order, CodeRow.id.desc())
+
+    def code_ids(self, query: CodeQuery) -> list[int]:
+        """Ids only: the UI model holds these and fetches rows lazily."""
+        select = self._code_select(query).select(CodeRow.id)
+        return [cid for (cid,) in select.tuples()]
+
+    def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
+        if not ids:
+            return []
+        rows = {
+            r.id: r
+            for r in CodeRow.select(CodeRow, MessageRow)
+            .join(MessageRow, peewee.JOIN.LEFT_OUTER, on=(CodeRow.message == MessageRow.id))
+            .where(CodeRow.id.in_(list(ids)))
+        }
+        return [_stored_code(rows[i]) for i in ids if i in rows]
+
+    def list_codes(self, query: CodeQuery | None = None, limit: int | None = None) -> list[StoredCode]:
+        select = self._code_select(query or CodeQuery())
+        if limit is not None:
+            select = select.limit(limit)
+        return [_stored_code(r) for r in select]
+
+    def count_codes(self, account_id: int | None = None) -> int:
+        select = CodeRow.select()
+        if account_id is not None:
+            select = select.where(CodeRow.account == account_id)
+        return int(select.count())
+
+    def set_code_used(self, code_id: int, used: bool) -> None:
+        with self.database.write():
+            CodeRow.update(used=used).where(CodeRow.id == code_id).execute()
+
+
+def _stored_code(row: CodeRow) -> StoredCode:
+    message = getattr(row, "message", None) if row.message_id is not None else None
+    return StoredCode(
+        id=row.id,
+        account_id=row.account_id,
+        code=row.code,
+        merchant=row.merchant,
+        discount=row.discount,
+        expires=from_db(row.expires_at),
+        min_spend=row.min_spend,
+        link=row.link,
+        source=row.source,
+        first_seen=from_db(row.first_seen),
+        last_seen=from_db(row.last_seen),
+        used=bool(row.used),
+        subject=message.subject if message else "",
+        sender=message.sender if message else "",
+        message_id=message.provider_id if message else "",
+    )

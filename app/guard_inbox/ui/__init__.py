@@ -1,0 +1,1 @@
+"""PySide6 lives here only: windows, models, the bridge from worker events to Qt signals."""

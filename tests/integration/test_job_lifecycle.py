@@ -1,0 +1,217 @@
+"""Job lifecycle on a real embedded Redis, a real SQLite file and the real consumer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from mailgen import write_mbox
+
+from guard_inbox.domain.models import AccountKind, Job, JobEvent, JobState, Priority
+from guard_inbox.jobs.runtime import Runtime
+
+
+class EventLog:
+    """Records every event the runtime publishes (they come from worker threads)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.events: list[tuple[float, JobEvent]] = []
+        self._lock = threading.Lock()
+        runtime.events.add_listener(self._record)
+
+    def _record(self, event: JobEvent) -> None:
+        with self._lock:
+            self.events.append((time.monotonic(), event))
+
+    def for_job(self, job_id: int) -> list[tuple[float, JobEvent]]:
+        with self._lock:
+            return [(t, e) for t, e in self.events if e.job_id == job_id]
+
+    def states(self, job_id: int) -> list[JobState]:
+        states: list[JobState] = []
+        for _, event in self.for_job(job_id):
+            if not states or states[-1] is not event.state:
+                states.append(event.state)
+        return states
+
+
+def wait_for(runtime: Runtime, job_id: int, predicate: Callable[[Job], bool],
+             timeout: float = 60.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = runtime.queries.job(job_id)
+        assert job is not None
+        if predicate(job):
+            return job
+        time.sleep(0.02)
+    raise AssertionError(f"job {job_id} never got there: {runtime.queries.job(job_id)}")
+
+
+def final(runtime: Runtime, job_id: int, timeout: float = 60.0) -> Job:
+    return wait_for(runtime, job_id, lambda j: j.state.is_final, timeout)
+
+
+def mbox_account(runtime: Runtime, path: Path) -> int:
+    return runtime.repository.add_account(AccountKind.MBOX, str(path), path.name).id
+
+
+def test_scan_moves_through_every_state_and_stores_codes(runtime: Runtime, tmp_path: Path) -> None:
+    mbox = tmp_path / "promo.mbox"
+    expected = write_mbox(mbox, 300, every_nth_without_code=10)
+    account = mbox_account(runtime, mbox)
+    log = EventLog(runtime)
+    runtime.start_workers(2)
+
+    started = time.monotonic()
+    job = runtime.control.start_scan(account)
+    enqueue_seconds = time.monotonic() - started
+    assert job.state is JobState.PENDING
+    assert runtime.queries.job(job.id).state in (JobState.PENDING, JobState.IN_PROGRESS)
+    assert enqueue_seconds < 1.0  # returns at once; real latency lives in benchmarks/queue.py
+
+    done = final(runtime, job.id)
+    assert done.state is JobState.COMPLETED, done.error
+    assert (done.total, done.scanned, done.codes_found, done.codes_new) == (300, 300, 270, 270)
+    assert log.states(job.id) == [JobState.PENDING, JobState.IN_PROGRESS, JobState.COMPLETED]
+    progress = [e for _, e in log.for_job(job.id) if e.state is JobState.IN_PROGRESS]
+    assert len(progress) >= 300 // 50  # at least every 50 messages
+    assert [e.scanned for e in progress] == sorted(e.scanned for e in progress)
+    assert {c.code for c in runtime.queries.codes()} == expected
+
+    again = final(runtime, runtime.control.start_scan(account).id)
+    assert again.state is JobState.COMPLETED
+    assert (again.scanned, again.codes_new) == (0, 0)
+    assert runtime.queries.code_count() == len(expected)
+
+
+def test_new_mail_in_a_mailbox_is_all_a_rescan_reads(runtime: Runtime, tmp_path: Path) -> None:
+    mbox = tmp_path / "grow.mbox"
+    first = write_mbox(mbox, 20)
+    account = mbox_account(runtime, mbox)
+    runtime.start_workers(1)
+    assert final(runtime, runtime.control.start_scan(account).id).codes_new == len(first)
+    second = write_mbox(mbox, 5, start=20)
+    job = final(runtime, runtime.control.start_scan(account).id)
+    assert (job.scanned, job.codes_new) == (5, 5)
+    assert {c.code for c in runtime.queries.codes()} == first | second
+
+
+def test_transient_errors_retry_with_exponential_backoff(
+    make_runtime: Callable[..., Runtime], tmp_path: Path
+) -> None:
+    runtime = make_runtime(scan__retry_attempts=3, scan__retry_backoff_base=1.0,
+                           scan__retry_backoff_factor=2.0)
+    missing = tmp_path / "unplugged-drive" / "mail.mbox"
+    account = mbox_account(runtime, missing)
+    log = EventLog(runtime)
+    runtime.start_workers(1)
+
+    job = final(runtime, runtime.control.start_scan(account).id, timeout=30)
+
+    assert job.state is JobState.FAILED
+    assert job.attempts == 4  # the first try and 3 retries
+    assert "not available" in job.error and "gave up after 4 attempts" in job.error
+    starts = [t for t, e in log.for_job(job.id) if e.state is JobState.IN_PROGRESS]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    # 1 s, 2 s, 4 s, each rounded up to Huey's 1 s scheduler tick.
+    for gap, wanted in zip(gaps, (1.0, 2.0, 4.0), strict=True):
+        assert wanted - 0.1 <= gap <= wanted + 1.6, gaps
+
+
+def test_a_retry_succeeds_once_the_mailbox_is_back(
+    make_runtime: Callable[..., Runtime], tmp_path: Path
+) -> None:
+    runtime = make_runtime(scan__retry_backoff_base=1.0)
+    folder = tmp_path / "usb"
+    mbox = folder / "mail.mbox"
+    account = mbox_account(runtime, mbox)
+    runtime.start_workers(1)
+    job = runtime.control.start_scan(account)
+    waiting = wait_for(runtime, job.id, lambda j: j.attempts == 1 and j.state is JobState.PENDING)
+    assert waiting.error.startswith("Retrying in 1 s:")
+    assert runtime.control.stats().delayed == 1
+    folder.mkdir()
+    expected = write_mbox(mbox, 12)
+    done = final(runtime, job.id)
+    assert done.state is JobState.COMPLETED and done.attempts == 2
+    assert {c.code for c in runtime.queries.codes()} == expected
+
+
+def test_permanent_errors_fail_after_one_attempt(runtime: Runtime, tmp_path: Path) -> None:
+    not_mail = tmp_path / "notes.txt"
+    not_mail.write_text("shopping list: milk, eggs\n")
+    account = mbox_account(runtime, not_mail)
+    log = EventLog(runtime)
+    runtime.start_workers(1)
+    job = final(runtime, runtime.control.start_scan(account).id)
+    assert job.state is JobState.FAILED
+    assert job.attempts == 1
+    assert "is not an mbox file or a folder of .eml files" in job.error
+    time.sleep(1.5)  # a retry would have started by now (scheduler tick is 1 s)
+    assert runtime.queries.job(job.id).attempts == 1
+    assert log.states(job.id) == [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED]
+
+
+def test_manual_scans_outrank_scheduled_ones(runtime: Runtime, tmp_path: Path) -> None:
+    accounts = []
+    for name in ("a", "b", "c", "d"):
+        path = tmp_path / f"{name}.mbox"
+        write_mbox(path, 3)
+        accounts.append(mbox_account(runtime, path))
+    control = runtime.control
+    background = [control.start_scan(a, Priority.LOW, "scheduled") for a in accounts[:3]]
+    manual = control.start_scan(accounts[3], Priority.HIGH)
+    runtime.start_workers(1)  # one thread: the queue order is the run order
+    jobs = [final(runtime, j.id) for j in [*background, manual]]
+    order = sorted(jobs, key=lambda j: j.started_at)
+    assert order[0].id == manual.id
+    assert [j.id for j in order[1:]] == [j.id for j in background]  # FIFO within a priority
+
+
+def test_cancel_a_pending_job_never_runs_it(runtime: Runtime, tmp_path: Path) -> None:
+    mbox = tmp_path / "m.mbox"
+    write_mbox(mbox, 5)
+    job = runtime.control.start_scan(mbox_account(runtime, mbox))
+    cancelled = runtime.control.cancel(job.id)
+    assert cancelled is not None and cancelled.state is JobState.CANCELLED
+    runtime.start_workers(1)
+    time.sleep(1.0)
+    after = runtime.queries.job(job.id)
+    assert after.state is JobState.CANCELLED and after.attempts == 0
+    assert runtime.queries.code_count() == 0
+
+
+def test_cancel_a_running_job_stops_it_at_the_next_checkpoint(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "big.mbox"
+    write_mbox(mbox, 6000)
+    runtime.start_workers(1)
+    job = runtime.control.start_scan(mbox_account(runtime, mbox))
+    wait_for(runtime, job.id, lambda j: j.scanned > 0)
+    runtime.control.cancel(job.id)
+    done = final(runtime, job.id)
+    assert done.state is JobState.CANCELLED
+    assert 0 < done.scanned < 6000
+    assert "Cancelled by you" in done.error
+    assert runtime.queries.code_count() == done.codes_found  # what was checkpointed stays
+
+
+def test_one_running_scan_per_account(runtime: Runtime, tmp_path: Path) -> None:
+    mbox = tmp_path / "shared.mbox"
+    write_mbox(mbox, 1500)
+    account = mbox_account(runtime, mbox)
+    other = tmp_path / "other.mbox"
+    write_mbox(other, 300)
+    runtime.start_workers(3)
+    first = runtime.control.start_scan(account)
+    second = runtime.control.start_scan(account)
+    third = runtime.control.start_scan(mbox_account(runtime, other))
+    jobs = {j.id: final(runtime, j.id) for j in (first, second, third)}
+    a, b = sorted((jobs[first.id], jobs[second.id]), key=lambda j: j.started_at)
+    assert a.state is b.state is JobState.COMPLETED
+    assert b.started_at >= a.finished_at  # never overlapped
+    assert jobs[third.id].state is JobState.COMPLETED
+    assert a.scanned + b.scanned == 1500
