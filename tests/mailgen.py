@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 MERCHANTS = ("Acme Outdoor", "Blue Bottle", "Cinder Shoes", "Dandelion Books")

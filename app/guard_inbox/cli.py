@@ -193,7 +193,7 @@ class Cli:
                 print(json.dumps({"file": str(path), "codes": codes}, ensure_ascii=False),
                       file=self.out)
             else:
-                found = ", ".join(c["code"] for c in codes) or "no codes"
+                found = ", ".join(str(c["code"]) for c in codes) or "no codes"
                 print(f"{path}: {found}", file=self.out)
         return status
 

@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-
 from pathlib import Path
 
-from mailgen import write_mbox
 from test_job_lifecycle import final, mbox_account, wait_for
 
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
+from mailgen import write_mbox
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:
@@ -31,7 +30,7 @@ def test_kill_9_mid_scan_then_restart_completes_without_loss_or_duplicates(
     mbox = tmp_path / "large.mbox"
     expected = write_mbox(mbox, 6000, every_nth_without_code=7)
     account = mbox_account(runtime, mbox)
-    runtime.broker  # this test process owns the embedded Redis; workers reuse it
+    assert runtime.broker.embedded  # this test process owns the embedded Redis; workers reuse it
 
     first = start_worker(data_dir)
     try:

@@ -7,10 +7,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mailgen import write_mbox
-
 from guard_inbox.domain.models import AccountKind, Job, JobEvent, JobState, Priority
 from guard_inbox.jobs.runtime import Runtime
+from mailgen import write_mbox
 
 
 class EventLog:

@@ -103,9 +103,7 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _build(
-    year: int | None, month: int, day: int, sent: datetime | None, zone: tzinfo
-) -> datetime | None:
+def _build(year: int | None, month: int, day: int, sent: datetime | None, zone: tzinfo) -> datetime | None:
     if year is None:
         if sent is None:
             return None  # never invent a year

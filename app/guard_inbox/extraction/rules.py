@@ -40,12 +40,14 @@ _STRONG_CUE = (
     r"|c[oó]digo\s+(?:de\s+)?(?:descuento|promocional|promo)|codice\s+(?:sconto|promo\w*))\b"
 )
 _CHECKOUT = r"(?:at|during|in|on)\s+(?:the\s+)?(?:checkout|check-out|check\s+out|basket|cart|bag)"
-_MEDIUM_CUE = (
-    r"\b(?:(?:use|using|with|enter|entering|apply|applying|redeem|type|add|quote|mention)"
-    r"\s+(?:the\s+|our\s+|this\s+|my\s+|your\s+|exclusive\s+|special\s+)?code"
-    r"|(?:exclusive|special|personal|unique|secret|vip|welcome|birthday|bonus|shopping)\s+code"
-    r"|codes?\s+(?:below|here|underneath)|code\s+" + _CHECKOUT + r")\b"
+_LEAD = (
+    r"(?:(?:use|using|with|enter|entering|apply|applying|redeem|type|add|quote|mention)"
+    r"\s+(?:the\s+|our\s+|this\s+|my\s+|your\s+|exclusive\s+|special\s+)?"
+    r"|(?:exclusive|special|personal|unique|secret|vip|welcome|birthday|bonus|shopping)\s+)"
 )
+# "use code X", "your exclusive code: X", and "(use the) code below/at checkout: X", whose
+# filler word must be consumed with the cue or it would be taken for the code.
+_MEDIUM_CUE = rf"\b(?:{_LEAD}?code(?:\s+(?:below|here|underneath)|\s+{_CHECKOUT})|{_LEAD}code)\b"
 _CUES: tuple[tuple[Strength, re.Pattern[str]], ...] = (
     (Strength.STRONG, re.compile(_STRONG_CUE + _SEP + _RAW, re.IGNORECASE)),
     (

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -50,12 +51,12 @@ class BrokerInfo:
     socket_path: str = ""
     password: str = ""
 
-    def client(self, **kwargs: object) -> redis.Redis:
+    def client(self, **kwargs: Any) -> redis.Redis:
         if self.socket_path:
             return redis.Redis(
-                unix_socket_path=self.socket_path, password=self.password or None, **kwargs  # type: ignore[arg-type]
+                unix_socket_path=self.socket_path, password=self.password or None, **kwargs
             )
-        return redis.Redis.from_url(self.url, **kwargs)  # type: ignore[arg-type]
+        return redis.Redis.from_url(self.url, **kwargs)
 
     def pool(self) -> redis.ConnectionPool:
         if self.socket_path:
@@ -200,7 +201,7 @@ class EmbeddedRedis:
                 self.process = subprocess.Popen(
                     [self.binary, str(config)],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    preexec_fn=_set_pdeathsig, close_fds=True,
+                    preexec_fn=_set_pdeathsig, close_fds=True,  # noqa: PLW1509 (prctl only, async-signal-safe)
                 )
             except OSError as exc:
                 failure.append(exc)

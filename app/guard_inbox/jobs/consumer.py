@@ -7,6 +7,7 @@ so ``_QuietConsumer`` installs none and we stop it ourselves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -121,9 +122,7 @@ class WorkerPool:
         self._stop_maintenance.set()
         if self._maintenance is not None:
             self._maintenance.join(timeout=5)
-        try:
+        with contextlib.suppress(redis.RedisError, OSError):
             self.registry.withdraw(self.worker_id)
-        except (redis.RedisError, OSError):
-            pass
         self._consumer = None
         log.info("Worker %s stopped", self.worker_id)

@@ -92,7 +92,7 @@ class JobControl:
 
     def stats(self) -> QueueStats:
         counts = self.lifecycle.jobs.counts()
-        failures = tuple(self.lifecycle.jobs.list(limit=10, states=[JobState.FAILED]))
+        failures = tuple(self.lifecycle.jobs.list_jobs(limit=10, states=[JobState.FAILED]))
         try:
             alive = self.workers.alive_count()
         except (redis.RedisError, OSError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -60,7 +61,7 @@ class RemoteEvents:
     """Follows events from every process; skips this process's own (it got them locally)."""
 
     def __init__(self, client: redis.Redis, own_source_id: str = "") -> None:
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         self._pubsub.subscribe(CHANNEL)
         self._own = own_source_id
 
@@ -74,10 +75,8 @@ class RemoteEvents:
             message = self._pubsub.get_message(timeout=0)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(redis.RedisError):
             self._pubsub.close()
-        except redis.RedisError:
-            pass
 
 
 def _decode(data: object, own: str) -> JobEvent | None:

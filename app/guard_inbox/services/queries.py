@@ -24,7 +24,7 @@ class Queries:
         return self.jobs.get(job_id)
 
     def recent_jobs(self, limit: int = 200, states: Sequence[JobState] = ()) -> list[Job]:
-        return self.jobs.list(limit, states)
+        return self.jobs.list_jobs(limit, states)
 
     def job_counts(self) -> dict[str, int]:
         return self.jobs.counts()

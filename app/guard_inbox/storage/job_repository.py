@@ -66,7 +66,7 @@ class JobRepository:
         )
         return None if row is None else _job(row, row.account.display_name or row.account.address)
 
-    def list(self, limit: int = 200, states: Sequence[JobState] = ()) -> list[Job]:
+    def list_jobs(self, limit: int = 200, states: Sequence[JobState] = ()) -> list[Job]:
         query = JobRow.select(JobRow, AccountRow).join(AccountRow)
         if states:
             query = query.where(JobRow.state.in_([s.value for s in states]))

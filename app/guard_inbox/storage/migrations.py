@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from guard_inbox.storage.clock import utcnow
 
 import peewee
 
+from guard_inbox.storage.clock import utcnow
 from guard_inbox.storage.db import Database
 from guard_inbox.storage.tables import (
     ALL_TABLES,

@@ -175,8 +175,7 @@ class Repository:
                 source=code.source, message=message, first_seen=seen, last_seen=seen,
             )
             return 1
-        if seen < row.first_seen:
-            row.first_seen = seen
+        row.first_seen = min(row.first_seen, seen)
         if seen >= row.last_seen:
             row.last_seen = seen
             row.message = message  # the newest mail is the one worth showing

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
             ids = selected or [a.id for a in queries.accounts()]
             return [control.start_scan(i, Priority.HIGH) for i in ids]
 
-        self.tasks.run(enqueue, lambda jobs: [self._show_job(j) for j in jobs], self._report)
+        self.tasks.run(enqueue, self._show_jobs, self._report)
 
     def add_local_mailbox(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Choose an mbox file")
@@ -128,6 +128,10 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(f"{account.label}  ({account.code_count} codes)")
             item.setData(Qt.ItemDataRole.UserRole, account.id)
             self.accounts.addItem(item)
+
+    def _show_jobs(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self._show_job(job)
 
     def _show_job(self, job: Job) -> None:
         self._set_row(job.id, job.account_label or str(job.account_id), job.state.value,

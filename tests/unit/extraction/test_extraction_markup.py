@@ -49,9 +49,7 @@ def test_json_ld_list() -> None:
 
 
 def test_json_ld_graph_and_date_only_end() -> None:
-    assert _extract(JSON_LD_GRAPH) == [
-        ("GraphCode5", "", datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC))
-    ]
+    assert _extract(JSON_LD_GRAPH) == [("GraphCode5", "", datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC))]
 
 
 def test_broken_json_is_skipped_and_bad_dates_ignored() -> None:
