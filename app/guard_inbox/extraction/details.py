@@ -29,6 +29,11 @@ _DISCOUNT = re.compile(
     rf"{_MIN_SPEND}?",
     re.IGNORECASE,
 )
+_SPEND_ALONE = re.compile(
+    rf"\b(?:orders?|purchases?|spend|minimum(?:\s+(?:spend|purchase|order))?)"
+    rf"\s+(?:(?:over|of|above|from)\s+)?(?P<spend>{_MONEY}\+?)",
+    re.IGNORECASE,
+)
 _FREE_SHIPPING = re.compile(
     r"\bfree\s+(?:standard\s+|express\s+|next[- ]day\s+)?(?:shipping|delivery)\b"
     r"|\bbuy\s+one,?\s+get\s+one(?:\s+free)?\b|\bbogo\b",
@@ -65,6 +70,13 @@ _DAY_FIRST_TLD_LIST = (
     "cl co mx sg my hk ph ae sa il tr ru ua"
 )
 _DAY_FIRST_TLDS = frozenset(_DAY_FIRST_TLD_LIST.split())
+_NEAR = 300  # characters either side of a code that count as "about this code"
+_LOOSE_WORD = re.compile(r"(?:until|till|through|thru)\b", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"\b(?:expires?|expiring|ends?|ending|valid\s+(?:until|through))\s+(?:at\s+midnight\s+)?"
+    r"(today|tonight|tomorrow)\b",
+    re.IGNORECASE,
+)
 # A yearless date this long before the message is taken to mean next year ("ends Jan 5"
 # in a late-December mail).
 _ROLLOVER = timedelta(days=60)
@@ -79,6 +91,10 @@ def _nearest(matches: list[re.Match[str]], start: int, end: int) -> re.Match[str
     return min(matches, key=distance, default=None)
 
 
+def _squash(value: str) -> str:
+    return " ".join(value.split())
+
+
 def find_discount(text: str, start: int, end: int, reach: int = 160) -> tuple[str, str]:
     """``(discount, min_spend)`` stated nearest to ``text[start:end]``, or empty strings.
 
@@ -89,14 +105,19 @@ def find_discount(text: str, start: int, end: int, reach: int = 160) -> tuple[st
     window = text[lo:hi]
     found = [m for m in _DISCOUNT.finditer(window) if m.group("off") or m.group("verb")]
     best = _nearest(found, start - lo, end - lo)
+    discount = min_spend = ""
     if best is not None:
-        amount = " ".join(best.group("amount").split())
-        discount = " ".join(best.group(0)[best.start("amount") - best.start() :].split())
+        discount = _squash(best.group(0)[best.start("amount") - best.start() :])
         if not best.group("off") and not best.group("spend"):
-            discount = amount
-        return discount, " ".join((best.group("spend") or "").split())
-    free = _nearest(list(_FREE_SHIPPING.finditer(window)), start - lo, end - lo)
-    return (" ".join(free.group(0).lower().split()), "") if free else ("", "")
+            discount = _squash(best.group("amount"))
+        min_spend = _squash(best.group("spend") or "")
+    else:
+        free = _nearest(list(_FREE_SHIPPING.finditer(window)), start - lo, end - lo)
+        discount = _squash(free.group(0).lower()) if free else ""
+    if discount and not min_spend:
+        spend = _nearest(list(_SPEND_ALONE.finditer(window)), start - lo, end - lo)
+        min_spend = _squash(spend.group("spend")) if spend else ""
+    return discount, min_spend
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -152,19 +173,36 @@ def day_first_hint(text: str, sender_domain: str) -> bool:
     return ("£" in text or "€" in text) and "$" not in text
 
 
+def _relative(text: str, lo: int, hi: int, sent: datetime | None) -> datetime | None:
+    """ "Ends tonight" / "expires tomorrow": a date only relative to when the mail was sent."""
+    if sent is None:
+        return None
+    match = _RELATIVE.search(text, lo, hi)
+    if match is None:
+        return None
+    day = sent.date() + timedelta(days=1 if match.group(1).lower() == "tomorrow" else 0)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=sent.tzinfo)
+
+
 def find_expiry(
     text: str, start: int, end: int, *, sent: datetime | None, day_first: bool
 ) -> datetime | None:
-    """The end date stated nearest to ``text[start:end]`` (whole text as a fallback).
+    """The end date stated nearest to ``text[start:end]``, else one stated plainly elsewhere.
 
     The result is the last second of that day in the message's own time zone (UTC when the
-    message has none); None when the text states no date or no year can be resolved.
+    message has none); None when the text states no date or no year can be resolved.  Far
+    from the code only explicit wording counts ("offer expires", "valid until"), because a
+    bare "until January 31" in the footer is as likely the returns window.
     """
     sent = _as_utc(sent) if sent is not None else None
     zone = sent.tzinfo if sent is not None and sent.tzinfo is not None else UTC
-    lo, hi = max(0, start - 300), min(len(text), end + 300)
+    lo, hi = max(0, start - _NEAR), min(len(text), end + _NEAR)
     near = list(_EXPIRY.finditer(text, lo, hi))
-    candidates = near or list(_EXPIRY.finditer(text))
+    if not near:
+        relative = _relative(text, lo, hi, sent)
+        if relative is not None:
+            return relative
+    candidates = near or [m for m in _EXPIRY.finditer(text) if not _LOOSE_WORD.match(m.group(0))]
     for match in sorted(candidates, key=lambda m: abs(m.start() - start)):
         moment = _from_match(match, sent, day_first, zone)
         if moment is not None:

@@ -24,6 +24,7 @@ SOURCE = "rules"
 class Strength(enum.IntEnum):
     """How sure a cue is that the next token is a shopper's code."""
 
+    BARE = 0  # no "code" word, only a discount beside it: "use SAVE20 for 20% off"
     WEAK = 1  # "code: X" -- also says "verification code: X"
     MEDIUM = 2  # "use code X", "with code X"
     STRONG = 3  # "promo code X", "enter X at checkout"
@@ -48,6 +49,7 @@ _LEAD = (
 # "use code X", "your exclusive code: X", and "(use the) code below/at checkout: X", whose
 # filler word must be consumed with the cue or it would be taken for the code.
 _MEDIUM_CUE = rf"\b(?:{_LEAD}?code(?:\s+(?:below|here|underneath)|\s+{_CHECKOUT})|{_LEAD}code)\b"
+_OFF = r"(?:\d{1,2}\s?%|[$£€]\s?\d{1,4})"
 _CUES: tuple[tuple[Strength, re.Pattern[str]], ...] = (
     (Strength.STRONG, re.compile(_STRONG_CUE + _SEP + _RAW, re.IGNORECASE)),
     (
@@ -66,6 +68,21 @@ _CUES: tuple[tuple[Strength, re.Pattern[str]], ...] = (
     ),
     (Strength.MEDIUM, re.compile(_MEDIUM_CUE + _SEP + _RAW, re.IGNORECASE)),
     (Strength.WEAK, re.compile(r"\bcode\b" + _SEP + _RAW, re.IGNORECASE)),
+    (
+        Strength.BARE,
+        re.compile(
+            r"\b(?:with|use|using|enter|apply)\s+" + _RAW + r"\s+(?:for|to\s+(?:get|save|take)"
+            r"|and\s+(?:get|save|take))\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?" + _OFF,
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Strength.BARE,
+        re.compile(
+            _OFF + r"\s+off\b[^.!?\n]{0,40}?\b(?:with|using)\s+" + _RAW + r"(?=\s*(?:[.!,]|$))",
+            re.IGNORECASE | re.MULTILINE,
+        ),
+    ),
 )
 # A cue that says "code"/"coupon" itself, as opposed to "enter X at checkout".
 _NAMES_CODE = re.compile(r"c[oó]d[eio]|coupon|voucher|gutschein|rabatt|korting|koodi", re.IGNORECASE)
@@ -94,7 +111,9 @@ _NEG_ADJACENT = re.compile(
 _NEG_AFTER = re.compile(
     r"\b(?:locker|pick[\s-]?up|collect|driver|courier|verify|verification|sign[\s-]?in"
     r"|log[\s-]?in|password|passcode|2fa|do\s+not\s+share|don'?t\s+share|never\s+share"
-    r"|one[\s-]?time\s+(?:password|passcode|code|pin))\b"
+    r"|one[\s-]?time\s+(?:password|passcode|code|pin)"
+    r"|(?:on|into)\s+(?:your|the)\s+(?:tv|device|screen|console|television)"
+    r"|to\s+(?:activate|confirm|complete|continue|reset|link|pair|access))\b"
     r"|\b(?:expires?|valid)\s+(?:in|for)\s+\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?)\b",
     re.IGNORECASE,
 )
@@ -147,7 +166,7 @@ _STOPWORD_LIST = """
     OTP NA TBA TBD INSTORE IN-STORE ACTIVE APPLIES AVAILABLE BEGINS CONDITIONS EXCLUDED
     EXCLUSIONS EXPIRING ENDING HURRY INSIDE INVALID LIMITED NECESSARY RESTRICTIONS SENT STARTS
     TIME WITHIN WORK WORKS PAYPAL SHOPPAY AFTERPAY KLARNA AFFIRM SEZZLE APPLEPAY GOOGLEPAY
-    VENMO ZIP UPS USPS DHL FEDEX COD VISA AMEX MASTERCARD BELOW HERE ABOVE AUTOMATIC DIGITAL
+    VENMO ZIP UPS USPS DHL FEDEX COD VISA AMEX MASTERCARD AUTOMATIC DIGITAL
 """
 _STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
@@ -180,6 +199,8 @@ def token_shape_ok(cand: Candidate) -> bool:
         return False
     digits = sum(ch.isdigit() for ch in token)
     letters = [ch for ch in token if ch.isalpha()]
+    if strength is Strength.BARE and not (digits and token.isupper()):
+        return False  # uncued: only the unmistakable SAVE20 shape
     if not letters:
         # All digits: prices, dates, PINs, phone and order numbers look the same, so only
         # a cue that literally says "promo code" vouches for one.
@@ -230,7 +251,7 @@ def context_ok(text: str, cand: Candidate, transactional: bool) -> bool:
         return False
     if _NEG_AFTER.search(_window_after(text, cand.token_end)):
         return False
-    if cand.strength is Strength.WEAK:
+    if cand.strength <= Strength.WEAK:
         if transactional:
             return False
         around = text[max(0, cand.cue_start - 120) : cand.token_end + 120]

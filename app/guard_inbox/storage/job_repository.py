@@ -90,6 +90,8 @@ class JobRepository:
             row = self._locked(job_id)
             if row is None or row.state != JobState.PENDING.value:
                 return None
+            if row.next_attempt_at is not None and row.next_attempt_at > now + timedelta(seconds=0.5):
+                return None  # a duplicate message; the scheduled retry will come
             account_lock = AccountRow.select().where(AccountRow.id == row.account_id)
             if not self.database.is_sqlite:
                 account_lock.for_update().first()  # serialise claims per account
@@ -215,6 +217,7 @@ class JobRepository:
         cutoff = utcnow() - timedelta(seconds=older_than)
         query = JobRow.select().where(
             (JobRow.state == JobState.PENDING.value)
+            & (JobRow.created_at <= cutoff)
             & (JobRow.enqueued_at.is_null() | (JobRow.enqueued_at <= cutoff))
         )
         return [_job(r) for r in query]

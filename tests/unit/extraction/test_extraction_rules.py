@@ -188,3 +188,67 @@ def test_promo_in_a_shipping_notice_is_still_found() -> None:
         text="Tracking number: 1Z999AA10123456784.\n\nUse code THANKS15 for 15% off next time.",
     )
     assert _codes(message) == ["THANKS15"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Use code 123456 to log in",
+        "Netflix: Your sign-in code is 1234",
+        "Enter the code ABCD12 on your TV",
+        "Your reservation code: K7H2Q9",
+        "Your referral code is JOHN123 - share it with friends, they get $10 off",
+        "Style code: DV1234-100. 20% off",
+        "Product code: B07XJ8C8F5 on sale",
+        "Our dress code: BLACKTIE for the sale party",
+        "Use AFTERPAY at checkout",
+        "Use 500 points at checkout",
+        "Use code at checkout",
+        "PROMO CODE EXCLUSIONS APPLY. 20% OFF",
+        "Save 20% with USB3 cables",
+        "Enter code XJ29KD to confirm your email",
+        "Your Amazon gift card claim code: AQ7K-H29XTZ-PLM4",
+        "Get 50% off with PAYPAL.",
+        "Use code 2024 for 20% off",
+        "Use code 20% OFF",
+        "Use code: $10OFF",
+        "Offer code: 12/31/2025",
+        "Discount code: #fff",
+        "Discount code: https://shop.example/?c=SAVE",
+    ],
+)
+def test_false_friends(text: str) -> None:
+    assert _codes(_msg(text=text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "discount"),
+    [
+        ("Use SAVE20 for 20% off", "SAVE20", "20% off"),
+        ("Take 20% off with SAVE20.", "SAVE20", "20% off"),
+        ("CODE: GOBIG 40% OFF EVERYTHING", "GOBIG", "40% OFF"),
+        ("Copy code SUMMER25 for 25% off", "SUMMER25", "25% off"),
+    ],
+)
+def test_codes_with_little_or_no_cue_need_a_discount_beside_them(text: str, code: str, discount: str) -> None:
+    found = _one(_msg(text=text))
+    assert (found.code, found.discount) == (code, discount)
+
+
+def test_relative_expiry_needs_the_message_date() -> None:
+    assert _one(_msg(text="Offer ends tonight! Use code LAST20")).expires == datetime(
+        2025, 12, 20, 23, 59, 59, tzinfo=UTC
+    )
+    assert _one(_msg(text="Use code TOMORROW5 - ends tomorrow")).expires == datetime(
+        2025, 12, 21, 23, 59, 59, tzinfo=UTC
+    )
+    undated = MailMessage(provider_id="t", text="Offer ends tonight! Use code LAST20")
+    assert _one(undated).expires is None
+
+
+def test_far_away_loose_dates_are_not_taken_for_expiry() -> None:
+    filler = "Lorem ipsum dolor sit amet. " * 30
+    text = f"Use code FAR10 for 10% off.\n\n{filler}\n\nReturns accepted until January 31."
+    assert _one(_msg(text=text)).expires is None
+    text = f"Use code FAR10 for 10% off.\n\n{filler}\n\n*Offer expires 1/15/2026."
+    assert _one(_msg(text=text)).expires == datetime(2026, 1, 15, 23, 59, 59, tzinfo=UTC)
