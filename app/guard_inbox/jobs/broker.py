@@ -202,6 +202,9 @@ class EmbeddedRedis:
                     [self.binary, str(config)],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                     preexec_fn=_set_pdeathsig, close_fds=True,  # noqa: PLW1509 (prctl only, async-signal-safe)
+                    # Own session: Ctrl+C in a terminal must not stop Redis before our
+                    # workers have put their jobs back; we stop it ourselves, last.
+                    start_new_session=True,
                 )
             except OSError as exc:
                 failure.append(exc)

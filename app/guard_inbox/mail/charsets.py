@@ -21,8 +21,13 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 # Labels that are often on UTF-8 text by mistake; and supersets that senders really used.
 _OFTEN_REALLY_UTF8 = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
 _SUPERSETS = {
-    "ascii": "cp1252", "iso8859-1": "cp1252", "gb2312": "gb18030", "gbk": "gb18030",
-    "shift_jis": "cp932", "euc_kr": "cp949", "big5": "big5hkscs",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "big5": "big5hkscs",
 }
 
 
@@ -39,7 +44,7 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
                 pass
         try:
             return data.decode(_SUPERSETS.get(codec, codec)), None
-        except UnicodeError:
+        except (UnicodeError, LookupError):
             note = f"text did not match its charset {label!r}"
     try:
         return data.decode("utf-8"), note
@@ -115,11 +120,11 @@ def _codec_for(label: str) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label).name
-        b"".decode(name)  # rejects bytes-to-bytes codecs such as "base64" or "zlib"
+        info = codecs.lookup(label)
     except (LookupError, ValueError):
         return None
-    return name
+    # bytes-to-bytes codecs such as "base64" or "zlib" are not charsets
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def trim_partial_utf8(data: bytes) -> bytes:

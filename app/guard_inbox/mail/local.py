@@ -14,6 +14,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
+from io import FileIO
 from pathlib import Path
 from typing import BinaryIO
 
@@ -83,7 +84,11 @@ class LocalMailbox:
         return [pid for pid in order if pid not in already_scanned]
 
     def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
-        """Decoded messages; one bad message comes back as UnreadableMessage, never raises."""
+        """Decoded messages; a bad one comes back as UnreadableMessage.
+
+        Only the mailbox as a whole going away or being rewritten mid-scan raises
+        (TransientError), so the scan is retried instead of marking every message unreadable.
+        """
         if not self._indexed or self._changed_since_index():
             self._index()
         if self._kind is AccountKind.MBOX:
@@ -149,8 +154,8 @@ class LocalMailbox:
     # -- reading --------------------------------------------------------------------------------
 
     def _fetch_mbox(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
-        try:
-            handle = self._path.open("rb")
+        try:  # unbuffered: a stale read-ahead buffer would hide a file rewritten in place
+            handle = self._path.open("rb", buffering=0)
         except OSError as exc:
             raise _open_error(self._path, exc) from exc
         with handle:
@@ -165,7 +170,7 @@ class LocalMailbox:
                     continue
                 try:
                     handle.seek(start)
-                    chunk = handle.read(end - start)
+                    chunk = _read_exactly(handle, end - start)
                 except OSError as exc:
                     self._check_still_there()
                     yield UnreadableMessage(pid, f"Could not read this message: {exc}")
@@ -244,6 +249,15 @@ def _message_starts(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
             return
 
 
+def _read_exactly(handle: BinaryIO | FileIO, size: int) -> bytes:
+    """Unbuffered reads may come back short (network drives); stop only at end of file."""
+    parts: list[bytes] = []
+    while size > 0 and (part := handle.read(size)):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
 def _unwrap(chunk: bytes, *, whole: bool) -> bytes:
     """An mbox entry -> the message: drop the From_ line and undo one level of >From quoting."""
     newline = chunk.find(b"\n")
@@ -256,9 +270,7 @@ def _unwrap(chunk: bytes, *, whole: bool) -> bytes:
     return body
 
 
-def _mbox_entry(
-    reader: BinaryIO, start: int, head: bytes, end: int
-) -> tuple[str, tuple[int, int]]:
+def _mbox_entry(reader: BinaryIO, start: int, head: bytes, end: int) -> tuple[str, tuple[int, int]]:
     """(id, span) of one mbox entry, reading it whole only if its first bytes do not tell."""
     if len(head) >= end - start:
         return provider_id_for(_unwrap(head[: end - start], whole=True)), (start, end)
@@ -323,7 +335,6 @@ def _open_error(path: Path, exc: OSError) -> TransientError | PermanentError:
         errno.ENOTDIR,
     ):
         return TransientError(
-            f"The mailbox {path} is not available — was it moved, renamed or on a drive "
-            "that is not mounted?"
+            f"The mailbox {path} is not available — was it moved, renamed or on a drive that is not mounted?"
         )
     return TransientError(f"The mailbox {path} could not be read ({exc.strerror or exc}).")

@@ -297,7 +297,9 @@ class _Reader:
         lines = ["---------- Forwarded message ----------"]
         for name, raw in inner.raw_items():
             if name.strip().lower() in ("from", "date", "subject", "to"):
-                lines.append(f"{name.strip()}: {_decode_header(name.strip(), str(raw), self.notes)}")
+                lines.append(
+                    f"{name.strip()}: {_decode_header(name.strip(), str(raw), self.notes)}"
+                )
         if len(lines) > 1:
             self.texts.append("\n".join(lines))
 
@@ -313,8 +315,10 @@ class _Reader:
         boundary = found.group(1)
         if boundary.endswith(b"--") and len(boundary) > 2:
             boundary = boundary[:-2]
-        head = b"Content-Type: %s; boundary=\"%s\"\r\n\r\n" % (ctype.encode("ascii", "replace"),
-                                                              boundary)
+        head = b'Content-Type: %s; boundary="%s"\r\n\r\n' % (
+            ctype.encode("ascii", "replace"),
+            boundary,
+        )
         recovered = _PARSER.parsebytes(head + body)
         return recovered if recovered.is_multipart() and recovered.get_payload() else None
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from guard_inbox.jobs.runtime import Runtime
@@ -14,10 +18,37 @@ from guard_inbox.ui.main_window import MainWindow
 log = logging.getLogger(__name__)
 
 
+def _choose_platform() -> None:
+    """Without any display Qt aborts the process; fall back to offscreen and say so."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        log.warning("No display found (DISPLAY/WAYLAND_DISPLAY unset): running offscreen.")
+        print("guard-inbox: no display found; the window runs offscreen. Use the command line "
+              "(guard-inbox --help) or start it from a desktop session.", file=sys.stderr)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM quit cleanly (workers pause, Redis stops) instead of dying mid-write.
+
+    Python runs signal handlers only between bytecodes; a periodic no-op timer
+    gives it the chance while Qt's C++ event loop runs.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    ticker = QTimer(app)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+
+
 def run_gui(runtime: Runtime, ring: RingBufferHandler, argv: Sequence[str]) -> int:
+    _choose_platform()
     app = QApplication.instance() or QApplication(list(argv))
     app.setApplicationName("Guard Inbox")
     app.setOrganizationName("Guard Inbox")
+    _quit_on_signals(app)
     window = MainWindow(runtime)
     window.show()
     window.start_background()
