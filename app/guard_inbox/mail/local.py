@@ -334,7 +334,6 @@ def _open_error(path: Path, exc: OSError) -> TransientError | PermanentError:
         errno.ENOENT,
         errno.ENOTDIR,
     ):
-        return TransientError(
-            f"The mailbox {path} is not available — was it moved, renamed or on a drive that is not mounted?"
-        )
+        question = "was it moved, renamed or on a drive that is not mounted?"
+        return TransientError(f"The mailbox {path} is not available — {question}")
     return TransientError(f"The mailbox {path} could not be read ({exc.strerror or exc}).")

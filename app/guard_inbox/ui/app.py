@@ -45,7 +45,8 @@ def _quit_on_signals(app: QApplication) -> None:
 
 def run_gui(runtime: Runtime, ring: RingBufferHandler, argv: Sequence[str]) -> int:
     _choose_platform()
-    app = QApplication.instance() or QApplication(list(argv))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
     app.setApplicationName("Guard Inbox")
     app.setOrganizationName("Guard Inbox")
     _quit_on_signals(app)

@@ -222,7 +222,8 @@ def test_missing_headers() -> None:
 
 def test_multipart_with_no_boundary_parameter_guesses_it() -> None:
     raw = text_mail(
-        b"--abc\nContent-Type: text/plain\n\nhello\n--abc\nContent-Type: text/html\n\n<p>hi</p>\n--abc--\n",
+        b"--abc\nContent-Type: text/plain\n\nhello\n"
+        + b"--abc\nContent-Type: text/html\n\n<p>hi</p>\n--abc--\n",
         "Content-Type: multipart/alternative",
     )
     message = parse_message(raw, "x")
