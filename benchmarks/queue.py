@@ -6,11 +6,19 @@ threads on the same socket, the floor any queue on this Redis can reach.
     python benchmarks/queue.py [--jobs 200] [--threads 5]
 """
 
+# ruff: noqa: E402  (the sys.path fix below must run before any import that needs stdlib queue)
 from __future__ import annotations
+
+import os
+import sys
+
+# Run as `python benchmarks/queue.py`, this file's folder comes first on sys.path and this
+# module would shadow the standard library's `queue` (which redis-py imports).
+if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
 
 import argparse
 import statistics
-import sys
 import tempfile
 import threading
 import time

@@ -132,10 +132,8 @@ def _html_to_snippet_text(markup: str) -> str:
 def _parse_tree(data: bytes, provider_id: str, max_part_bytes: int) -> MailMessage:
     notes = _Notes()
     msg = _PARSER.parsebytes(data)
-    headers = tuple(
-        (name.strip(), _decode_header(name.strip(), str(raw), notes))
-        for name, raw in msg.raw_items()
-    )
+    raw_headers = [(name.strip(), str(raw)) for name, raw in msg.raw_items()]
+    headers = tuple((name, _decode_header(name, raw, notes)) for name, raw in raw_headers)
     reader = _Reader(max_part_bytes, notes)
     reader.walk(msg, 0)
     return _assemble(provider_id, headers, reader.texts, reader.htmls, notes)
@@ -295,11 +293,10 @@ class _Reader:
     def _forward_header(self, inner: Message) -> None:
         """Forwarded mail: keep who sent it and what it was about, as mail clients show it."""
         lines = ["---------- Forwarded message ----------"]
-        for name, raw in inner.raw_items():
-            if name.strip().lower() in ("from", "date", "subject", "to"):
-                lines.append(
-                    f"{name.strip()}: {_decode_header(name.strip(), str(raw), self.notes)}"
-                )
+        for key, raw in inner.raw_items():
+            name = key.strip()
+            if name.lower() in ("from", "date", "subject", "to"):
+                lines.append(f"{name}: {_decode_header(name, str(raw), self.notes)}")
         if len(lines) > 1:
             self.texts.append("\n".join(lines))
 

@@ -23,6 +23,7 @@ from guard_inbox.mail.mime import (
 # tests/unit/mail/test_mime.py -> parents[3] is the repository root.
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "hamailpkg"
 CORPUS_FILES = sorted(CORPUS.glob("*.eml")) if CORPUS.is_dir() else []
+CORPUS_IDS = [p.name for p in CORPUS_FILES] or ["absent"]
 ABSENT = pytest.param(None, marks=pytest.mark.skip(reason=f"no real-mail corpus at {CORPUS}"))
 
 
@@ -40,9 +41,7 @@ def text_mail(body: bytes, *headers: str) -> bytes:
 # -- the real corpus ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path", CORPUS_FILES or [ABSENT], ids=[p.name for p in CORPUS_FILES] or ["absent"]
-)
+@pytest.mark.parametrize("path", CORPUS_FILES or [ABSENT], ids=CORPUS_IDS)
 def test_every_corpus_message_decodes(path: Path) -> None:
     raw = path.read_bytes()
     message = parse_message(raw, provider_id_for(raw))
@@ -134,9 +133,8 @@ def test_html_meta_charset_used_when_mime_has_none() -> None:
 
 
 def test_lenient_qp_keeps_escapes_that_are_not_text() -> None:
-    assert (
-        lenient_qp(b"caf=C3=A9=92 tLabels=92001=\nX", "utf-8") == "café=92 tLabels=92001X".encode()
-    )
+    decoded = lenient_qp(b"caf=C3=A9=92 tLabels=92001=\nX", "utf-8")
+    assert decoded == "café=92 tLabels=92001X".encode()
 
 
 def test_unmarked_quoted_printable_is_decoded() -> None:
@@ -267,9 +265,8 @@ Content-Type: text/html; charset=utf-8
     message = parse_message(raw, "x")
     assert message.subject == "Fwd: deal"
     assert message.text.startswith("See below.")
-    assert (
-        "Subject: Inner deal" in message.text and "From: Shop <news@shop.example>" in message.text
-    )
+    assert "Subject: Inner deal" in message.text
+    assert "From: Shop <news@shop.example>" in message.text
     assert "Use code FWD10." in message.text
     assert message.html == "<p>Use code <b>FWD10</b>.</p>"
 
