@@ -45,6 +45,7 @@ _MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNOREC
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_QP_ESCAPE = re.compile(rb"=[0-9A-F]{2}")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BOUNDARY_LINE = re.compile(rb"^--(-*[^\s\"-][^\s\"]{0,69}?)[ \t]*\r?$", re.MULTILINE)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{1,40})""", re.I)
@@ -266,8 +267,9 @@ class _Reader:
 
     def _unmarked_qp(self, data: bytes, charset: str | None) -> bytes:
         """Quoted-printable that never said so (=3D everywhere, lines ending in =): decode it."""
-        if data.count(b"=3D") + data.count(b"=\n") + data.count(b"=\r\n") < 3:
-            return data
+        soft_breaks = data.count(b"=\n") + data.count(b"=\r\n")
+        if data.count(b"=3D") < 2 and (soft_breaks < 3 or not _QP_ESCAPE.search(data)):
+            return data  # "=====" rules in plain text end lines with "=" too
         self.notes.add("body was quoted-printable without saying so")
         return lenient_qp(data, charset)
 

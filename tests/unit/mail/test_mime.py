@@ -143,6 +143,11 @@ def test_unmarked_quoted_printable_is_decoded() -> None:
     assert '<p class="a">Use code SPRING25</p>' in message.html
 
 
+def test_plain_text_with_equals_rules_is_not_mistaken_for_quoted_printable() -> None:
+    body = b"Title\n=====\nIntro\n=====\nMore\n=====\nx=1 and y=2\n"
+    assert parse_message(text_mail(body), "x").text == body.decode().rstrip()
+
+
 def test_truncating_a_part_does_not_split_a_character() -> None:
     raw = text_mail(("é" * 5000).encode(), "Content-Type: text/plain; charset=utf-8")
     message = parse_message(raw, "x", max_part_bytes=1001)

@@ -1,0 +1,53 @@
+"""DATABASE_URL=postgresql://… runs the same lifecycle (the multi-machine set-up needs it)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from mailgen import write_mbox
+from test_job_lifecycle import final, mbox_account
+
+from guard_inbox.domain.models import JobState
+from guard_inbox.jobs.runtime import Runtime
+
+psycopg2 = pytest.importorskip("psycopg2")
+ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    try:
+        admin = psycopg2.connect(ADMIN_DSN)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL reachable at 127.0.0.1:5432 ({exc})")
+    admin.autocommit = True
+    name = f"gi_test_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def test_scan_on_postgresql(make_runtime: Callable[..., Runtime], postgres_url: str,
+                            tmp_path: Path) -> None:
+    runtime = make_runtime(database__url=postgres_url)
+    assert not runtime.database.is_sqlite
+    mbox = tmp_path / "m.mbox"
+    expected = write_mbox(mbox, 150, every_nth_without_code=3)
+    account = mbox_account(runtime, mbox)
+    runtime.start_workers(3)
+    first = runtime.control.start_scan(account)
+    second = runtime.control.start_scan(account)
+    jobs = [final(runtime, j.id) for j in (first, second)]
+    assert all(j.state is JobState.COMPLETED for j in jobs), [j.error for j in jobs]
+    a, b = sorted(jobs, key=lambda j: j.started_at)
+    assert b.started_at >= a.finished_at  # one scan per account on PostgreSQL too
+    codes = [c.code for c in runtime.queries.codes()]
+    assert sorted(codes) == sorted(expected)
