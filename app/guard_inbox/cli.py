@@ -75,6 +75,10 @@ class Cli:
         except KnownError as exc:
             print(f"guard-inbox: {exc}", file=self.err)
             return 1
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            print(f"guard-inbox: {exc.strerror or exc}{where}", file=self.err)
+            return 1
 
     # -- worker ------------------------------------------------------------------------
     def cmd_worker(self, args: argparse.Namespace) -> int:

@@ -285,6 +285,18 @@ def _answers(info: BrokerInfo) -> bool:
 def connect_broker(url: str, paths: AppPaths) -> tuple[BrokerInfo, EmbeddedRedis | None]:
     """REDIS_URL if set, else the embedded server (started or reused)."""
     if url:
-        return BrokerInfo(url, embedded=False), None
+        info = BrokerInfo(url, embedded=False)
+        client = info.client(socket_connect_timeout=3, socket_timeout=3)
+        try:
+            client.ping()
+        except (redis.RedisError, OSError) as exc:
+            reason = str(exc).rstrip(".")
+            raise BrokerUnavailable(
+                f"Cannot reach Redis at {redact(url)} (REDIS_URL): {reason}. Start that Redis, "
+                "fix REDIS_URL, or unset it so Guard Inbox runs its own."
+            ) from exc
+        finally:
+            client.close()
+        return info, None
     server = EmbeddedRedis(paths)
     return server.start(), server

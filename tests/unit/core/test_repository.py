@@ -1,0 +1,96 @@
+"""Storage on a real SQLite file: codes are unique per account + merchant + code, any case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, UnreadableMessage
+from guard_inbox.storage import migrations
+from guard_inbox.storage.db import Database, open_database
+from guard_inbox.storage.job_repository import JobRepository
+from guard_inbox.storage.repository import CodeQuery, Repository
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Database:
+    db = open_database("", tmp_path / "test.sqlite3")
+    migrations.migrate(db)
+    yield db
+    db.close()
+
+
+def message(pid: str, day: int) -> MailMessage:
+    return MailMessage(provider_id=pid, subject=f"Offer {pid}", sender="Shop <a@shop.example>",
+                       date=datetime(2026, 3, day, tzinfo=UTC), snippet="...")
+
+
+def test_migrations_are_versioned_and_idempotent(database: Database) -> None:
+    assert migrations.current_version(database) == migrations.LATEST
+    assert migrations.migrate(database) == 0
+    pragmas = {p: database.db.execute_sql(f"PRAGMA {p}").fetchone()[0]
+               for p in ("journal_mode", "busy_timeout", "foreign_keys")}
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 15000, "foreign_keys": 1}
+
+
+def test_same_code_any_case_from_several_messages_is_one_code(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    found, new = repo.record_scan_results(account.id, job.id, [
+        (message("m2", 10), [FoundCode("SPRING20", "Shop", "20% off")]),
+        (message("m1", 5), [FoundCode("spring20", "shop ", "")]),
+        (message("m3", 20), [FoundCode("Spring20", "SHOP", "25% off")]),
+        (UnreadableMessage("m4", "bad bytes"), []),
+    ])
+    assert (found, new) == (3, 1)
+    [code] = repo.list_codes()
+    assert code.code == "SPRING20"  # as first written
+    assert code.first_seen == datetime(2026, 3, 5, tzinfo=UTC)
+    assert code.last_seen == datetime(2026, 3, 20, tzinfo=UTC)
+    assert code.discount == "25% off" and code.message_id == "m3"  # newest mail wins
+    assert repo.scanned_ids(account.id) == {"m1", "m2", "m3", "m4"}
+
+
+def test_other_merchants_and_accounts_keep_their_own_codes(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    a = repo.add_account(AccountKind.MBOX, "/a.mbox")
+    b = repo.add_account(AccountKind.MBOX, "/b.mbox")
+    for account, pid in ((a, "x"), (b, "x")):
+        job = jobs.create(account.id, 100, "manual")
+        repo.record_scan_results(account.id, job.id, [
+            (message(pid, 1), [FoundCode("WELCOME10", "Shop"), FoundCode("WELCOME10", "Other")]),
+        ])
+    assert repo.count_codes() == 4
+    assert repo.count_codes(a.id) == 2
+
+
+def test_a_message_checkpointed_twice_adds_nothing(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    batch = [(message("m1", 1), [FoundCode("ONCE5", "Shop")])]
+    assert repo.record_scan_results(account.id, job.id, batch) == (1, 1)
+    assert repo.record_scan_results(account.id, job.id, batch) == (0, 0)
+
+
+def test_code_queries_filter_and_search(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    repo.record_scan_results(account.id, job.id, [
+        (message("m1", 1), [FoundCode("PAST1", "Old", expires=datetime(2020, 1, 1, tzinfo=UTC))]),
+        (message("m2", 2), [FoundCode("FUTURE2", "New Shop", "10% off",
+                                      expires=datetime(2099, 1, 1, tzinfo=UTC))]),
+        (message("m3", 3), [FoundCode("NOEXP3", "Forever")]),
+    ])
+    active = {c.code for c in repo.list_codes(CodeQuery(status="active"))}
+    assert active == {"FUTURE2", "NOEXP3"}
+    assert [c.code for c in repo.list_codes(CodeQuery(search="new sh"))] == ["FUTURE2"]
+    future = repo.list_codes(CodeQuery(search="future"))[0]
+    repo.set_code_used(future.id, True)
+    assert [c.code for c in repo.list_codes(CodeQuery(status="used"))] == ["FUTURE2"]
+    ids = repo.code_ids(CodeQuery(sort="code", descending=False))
+    assert [c.code for c in repo.codes_by_ids(ids)] == ["FUTURE2", "NOEXP3", "PAST1"]
