@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 
 import peewee
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as playhouse_migrate
 
 from guard_inbox.storage.clock import utcnow
 from guard_inbox.storage.db import Database
@@ -25,11 +27,28 @@ Migration = Callable[[peewee.Database], None]
 
 
 def _v1_initial(db: peewee.Database) -> None:
-    db.create_tables([AccountRow, JobRow, MessageRow, CodeRow])
+    """The schema as first released; later columns arrive through their own migrations."""
+    created = [AccountRow, JobRow, MessageRow, CodeRow]
+    db.create_tables(created)
+    # Tables are created from today's definitions, so drop what later steps add.
+    if "expiry_notified_at" in {c.name for c in db.get_columns("promo_code")}:
+        migrate_ops(db, lambda m: [m.drop_column("promo_code", "expiry_notified_at")])
+
+
+def _v2_expiry_notifications(db: peewee.Database) -> None:
+    """Remember which codes we already warned about, so each warning comes once."""
+    migrate_ops(db, lambda m: [m.add_column("promo_code", "expiry_notified_at",
+                                            CodeRow.expiry_notified_at)])
+
+
+def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object]]) -> None:
+    migrator = SchemaMigrator.from_database(db)
+    playhouse_migrate(*ops(migrator))
 
 
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _v1_initial),
+    (2, "expiry notifications", _v2_expiry_notifications),
 ]
 
 LATEST = MIGRATIONS[-1][0]

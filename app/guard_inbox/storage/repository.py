@@ -247,6 +247,21 @@ class Repository:
             select = select.where(CodeRow.account == account_id)
         return int(select.count())
 
+    def expiring_unnotified(self, days: int) -> list[StoredCode]:
+        """Unused codes expiring within ``days`` that we have not warned about yet."""
+        now = utcnow()
+        select = self._code_select(CodeQuery(sort="expires", descending=False)).where(
+            ~CodeRow.used & CodeRow.expiry_notified_at.is_null()
+            & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= now + timedelta(days=days))
+        )
+        return [_stored_code(r) for r in select]
+
+    def mark_expiry_notified(self, code_ids: Sequence[int]) -> None:
+        if not code_ids:
+            return
+        with self.database.write():
+            CodeRow.update(expiry_notified_at=utcnow()).where(CodeRow.id.in_(list(code_ids))).execute()
+
     def set_code_used(self, code_id: int, used: bool) -> None:
         with self.database.write():
             CodeRow.update(used=used).where(CodeRow.id == code_id).execute()

@@ -91,6 +91,7 @@ class CodeRow(BaseTable):
     first_seen = peewee.DateTimeField()
     last_seen = peewee.DateTimeField()
     used = peewee.BooleanField(default=False)
+    expiry_notified_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "promo_code"

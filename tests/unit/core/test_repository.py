@@ -94,3 +94,30 @@ def test_code_queries_filter_and_search(database: Database) -> None:
     assert [c.code for c in repo.list_codes(CodeQuery(status="used"))] == ["FUTURE2"]
     ids = repo.code_ids(CodeQuery(sort="code", descending=False))
     assert [c.code for c in repo.codes_by_ids(ids)] == ["FUTURE2", "NOEXP3", "PAST1"]
+
+
+def test_an_older_database_is_upgraded_in_place_keeping_its_codes(tmp_path: Path) -> None:
+    db = open_database("", tmp_path / "old.sqlite3")
+    migrations.bind(db)
+    db.db.create_tables([migrations.SchemaVersion])
+    first_version, _, first_step = migrations.MIGRATIONS[0]
+    first_step(db.db)
+    migrations.SchemaVersion.create(version=first_version, applied_at=datetime(2026, 1, 1))
+    columns = {c.name for c in db.db.get_columns("promo_code")}
+    assert "expiry_notified_at" not in columns  # a genuine v1 schema
+    repo, jobs = Repository(db), JobRepository(db)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    db.db.execute_sql(
+        "INSERT INTO promo_code (account_id, code, code_key, merchant, merchant_key, discount, "
+        "min_spend, link, source, first_seen, last_seen, used) VALUES "
+        "(?, 'OLD10', 'old10', 'Shop', 'shop', '', '', '', 'rules', ?, ?, 0)",
+        (account.id, datetime(2026, 1, 1), datetime(2026, 1, 1)),
+    )
+    assert job.id
+
+    assert migrations.migrate(db) == migrations.LATEST - 1
+    assert migrations.current_version(db) == migrations.LATEST
+    assert [c.code for c in repo.list_codes()] == ["OLD10"]
+    assert repo.expiring_unnotified(3) == []
+    db.close()

@@ -1,0 +1,135 @@
+"""Jobs table model: frozen Job rows, updated in place by live events."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from guard_inbox.domain.models import Job, JobEvent, JobState
+from guard_inbox.ui.icons import icon
+
+ACCOUNT, STATUS, PROGRESS, CODES, STARTED, DURATION, ERROR = range(7)
+HEADERS = ("Account", "Status", "Progress", "Codes", "Started", "Duration", "Details")
+STATE_LABELS = {
+    JobState.PENDING: "Pending", JobState.IN_PROGRESS: "Scanning", JobState.COMPLETED: "Completed",
+    JobState.FAILED: "Failed", JobState.CANCELLED: "Cancelled",
+}
+STATE_ICONS = {
+    JobState.PENDING: "state-pending", JobState.IN_PROGRESS: "state-running",
+    JobState.COMPLETED: "state-completed", JobState.FAILED: "state-failed",
+    JobState.CANCELLED: "state-cancelled",
+}
+STATE_COLOURS = {JobState.FAILED: QColor("#b91c1c"), JobState.COMPLETED: QColor("#15803d")}
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _duration(job: Job, now: datetime) -> str:
+    if job.started_at is None:
+        return ""
+    end = job.finished_at or now
+    seconds = max(0, int((end - job.started_at).total_seconds()))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+class JobsModel(QAbstractTableModel):
+    unknown_job = Signal(int)  # an event for a job we have not loaded yet
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._jobs: list[Job] = []
+        self._rows: dict[int, int] = {}
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._jobs):
+            return None
+        job = self._jobs[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(job, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
+            return icon(STATE_ICONS[job.state])
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+            return STATE_COLOURS.get(job.state)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (ERROR, STATUS) and job.error:
+            return job.error
+        if role == Qt.ItemDataRole.UserRole:
+            return job
+        return None
+
+    @staticmethod
+    def _display(job: Job, column: int) -> str | None:
+        now = datetime.now(UTC)
+        if column == ACCOUNT:
+            return job.account_label or f"Account {job.account_id}"
+        if column == STATUS:
+            return STATE_LABELS[job.state]
+        if column == PROGRESS:
+            return f"{job.scanned} / {job.total}" if job.total or job.scanned else ""
+        if column == CODES:
+            return str(job.codes_found)
+        if column == STARTED:
+            return job.started_at.astimezone().strftime("%H:%M:%S") if job.started_at else ""
+        if column == DURATION:
+            return _duration(job, now)
+        if column == ERROR:
+            return job.error
+        return None
+
+    # -- updates ------------------------------------------------------------------------
+    def set_jobs(self, jobs: list[Job]) -> None:
+        self.beginResetModel()
+        self._jobs = list(jobs)
+        self._rows = {job.id: row for row, job in enumerate(self._jobs)}
+        self.endResetModel()
+
+    def upsert(self, job: Job) -> None:
+        row = self._rows.get(job.id)
+        if row is None:
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._jobs.insert(0, job)
+            self._rows = {j.id: r for r, j in enumerate(self._jobs)}
+            self.endInsertRows()
+            return
+        previous = self._jobs[row]
+        if not job.account_label and previous.account_label:
+            job = dataclasses.replace(job, account_label=previous.account_label)
+        self._jobs[row] = job
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def apply_event(self, event: JobEvent) -> None:
+        row = self._rows.get(event.job_id)
+        if row is None:
+            self.unknown_job.emit(event.job_id)
+            return
+        job = self._jobs[row]
+        now = datetime.now(UTC)
+        updated = dataclasses.replace(
+            job, state=event.state, total=event.total or job.total, scanned=event.scanned,
+            codes_found=event.codes_found, error=event.error,
+            started_at=job.started_at or (now if event.state is JobState.IN_PROGRESS else None),
+            finished_at=now if event.state.is_final and job.finished_at is None else job.finished_at,
+        )
+        self.upsert(updated)
+
+    def job_at(self, row: int) -> Job | None:
+        return self._jobs[row] if 0 <= row < len(self._jobs) else None
+
+    def job(self, job_id: int) -> Job | None:
+        row = self._rows.get(job_id)
+        return None if row is None else self._jobs[row]
