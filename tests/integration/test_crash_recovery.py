@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_job_lifecycle import final, mbox_account, wait_for
-
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
 from mailgen import write_mbox
+from test_job_lifecycle import final, mbox_account, wait_for
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from mailgen import write_mbox
-from test_job_lifecycle import final, mbox_account
 
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
+from mailgen import write_mbox
+from test_job_lifecycle import final, mbox_account
 
 psycopg2 = pytest.importorskip("psycopg2")
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"

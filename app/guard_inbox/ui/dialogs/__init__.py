@@ -1,0 +1,1 @@
+"""Dialogs: small windows fed with already-loaded domain objects."""

@@ -1,0 +1,1 @@
+"""Qt item models over the read side (services.queries): ids up front, rows lazily."""

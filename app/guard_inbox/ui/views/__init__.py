@@ -1,0 +1,1 @@
+"""Widgets that show models and turn user gestures into service calls."""
