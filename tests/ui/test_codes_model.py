@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, StoredCode
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.services.queries import Queries
-from guard_inbox.storage.repository import CodeQuery
+from guard_inbox.domain.models import CodeQuery
 from guard_inbox.ui.format import human_size, is_expiring, relative_expiry, relative_time
 from guard_inbox.ui.models.codes_model import (
     CODE,

@@ -16,7 +16,7 @@ from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, Store
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
-from guard_inbox.storage.repository import CodeQuery
+from guard_inbox.domain.models import CodeQuery
 from guard_inbox.ui.models.codes_model import CODE, GREY, MERCHANT
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.views.codes_view import NO_CODES, NO_MATCH, SEARCH_PLACEHOLDER, CodesView

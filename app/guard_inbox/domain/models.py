@@ -208,3 +208,15 @@ class QueueStats:
             "cancelled": self.cancelled,
             "workers_alive": self.workers_alive,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class CodeQuery:
+    """What the codes view or `codes` command asks for."""
+
+    search: str = ""
+    status: str = "all"  # all | active | expiring | used
+    expiring_days: int = 3
+    account_id: int | None = None
+    sort: str = "first_seen"
+    descending: bool = True

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from guard_inbox.domain.models import Account, Job, JobState, StoredCode
+from guard_inbox.domain.models import Account, CodeQuery, Job, JobState, StoredCode
 from guard_inbox.storage.job_repository import JobRepository
-from guard_inbox.storage.repository import CodeQuery, Repository
+from guard_inbox.storage.repository import Repository
 
 
 class Queries:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
 
 from guard_inbox.domain.models import (
     Account,
+    CodeQuery,
     AccountKind,
     AccountStatus,
     FoundCode,
@@ -22,18 +22,6 @@ from guard_inbox.storage.db import Database
 from guard_inbox.storage.tables import AccountRow, CodeRow, MessageRow
 
 ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
-
-
-@dataclass(frozen=True, slots=True)
-class CodeQuery:
-    """What the codes view or `codes` command asks for."""
-
-    search: str = ""
-    status: str = "all"  # all | active | expiring | used
-    expiring_days: int = 3
-    account_id: int | None = None
-    sort: str = "first_seen"
-    descending: bool = True
 
 
 def _account(row: AccountRow, code_count: int = 0) -> Account:

@@ -22,9 +22,8 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 
-from guard_inbox.domain.models import StoredCode
+from guard_inbox.domain.models import CodeQuery, StoredCode
 from guard_inbox.services.queries import Queries
-from guard_inbox.storage.repository import CodeQuery
 from guard_inbox.ui.format import is_expired, is_expiring, relative_expiry, relative_time
 from guard_inbox.ui.taskman import TaskManager
 

@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guard_inbox.domain.models import StoredCode
+from guard_inbox.domain.models import CodeQuery, StoredCode
 from guard_inbox.services.queries import Queries
-from guard_inbox.storage.repository import CodeQuery
 from guard_inbox.ui.models.codes_model import (
     CODE,
     DISCOUNT,
