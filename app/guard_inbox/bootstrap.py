@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from guard_inbox.ui.app import run_gui  # Qt is imported only for the GUI
 
-            return run_gui(runtime, ring, sys.argv[:1])
+            return run_gui(runtime, ring, sys.argv[:1], self_test=args.self_test)
         return cli.Cli(runtime).run(args)
     except KnownError as exc:
         print(f"guard-inbox: {exc}", file=sys.stderr)

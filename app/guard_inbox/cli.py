@@ -15,12 +15,12 @@ from typing import Any, TextIO
 
 from guard_inbox import __version__
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import AccountKind, Job, JobState, Priority, StoredCode
+from guard_inbox.domain.models import Job, JobState, Priority, StoredCode
 from guard_inbox.domain.ports import Extractor
 from guard_inbox.jobs.follow import JobFollower
 from guard_inbox.jobs.runtime import Runtime
-from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.mail.mime import parse_message
+from guard_inbox.services.accounts import add_local_mailbox
 from guard_inbox.services.export import write_csv
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where Guard Inbox keeps its data "
                         "(default: GUARD_INBOX_DATA_DIR or the platform's data folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window, start the job queue, then close (a smoke test)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     worker = sub.add_parser("worker", help="run scan jobs from the queue until stopped")
@@ -130,10 +132,8 @@ class Cli:
                 raise KnownError(f"No account {args.account!r}. `guard-inbox accounts list` "
                                  "shows the connected ones.")
             return account.id
-        path: Path = (args.mbox or args.eml_dir).expanduser().resolve()
-        LocalMailbox(path)  # validates early: one clear line instead of a failed job
-        kind = AccountKind.MBOX if args.mbox else AccountKind.EML_DIR
-        return repo.add_account(kind, str(path), path.name).id
+        # Validates early: one clear line instead of a failed job.
+        return add_local_mailbox(repo, args.mbox or args.eml_dir).id
 
     def _follow(self, follower: JobFollower, job_id: int) -> Job | None:
         last: Job | None = None

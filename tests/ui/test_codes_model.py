@@ -13,10 +13,9 @@ from PySide6.QtWidgets import QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, StoredCode
+from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage, StoredCode
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.services.queries import Queries
-from guard_inbox.domain.models import CodeQuery
 from guard_inbox.ui.format import human_size, is_expiring, relative_expiry, relative_time
 from guard_inbox.ui.models.codes_model import (
     CODE,

@@ -12,11 +12,10 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, StoredCode
+from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage, StoredCode
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
-from guard_inbox.domain.models import CodeQuery
 from guard_inbox.ui.models.codes_model import CODE, GREY, MERCHANT
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.views.codes_view import NO_CODES, NO_MATCH, SEARCH_PLACEHOLDER, CodesView

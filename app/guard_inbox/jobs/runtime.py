@@ -125,6 +125,10 @@ class Runtime:
         return pool
 
     @property
+    def worker_pools(self) -> list[WorkerPool]:
+        return list(self._pools)
+
+    @property
     def embedded_broker(self) -> EmbeddedRedis | None:
         return self._embedded
 

@@ -6,14 +6,18 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from guard_inbox.domain.models import Account
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import RingBufferHandler
+from guard_inbox.ui.crash import install_crash_dialog
+from guard_inbox.ui.icons import icon
 from guard_inbox.ui.main_window import MainWindow
+from guard_inbox.ui.single_instance import InstanceServer, ask_running_instance_to_show
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +47,37 @@ def _quit_on_signals(app: QApplication) -> None:
     ticker.start(250)
 
 
-def run_gui(runtime: Runtime, ring: RingBufferHandler, argv: Sequence[str]) -> int:
+def run_gui(
+    runtime: Runtime,
+    ring: RingBufferHandler,
+    argv: Sequence[str],
+    *,
+    connect_gmail: Callable[[], Account] | None = None,
+    self_test: bool = False,
+) -> int:
     _choose_platform()
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
     app.setApplicationName("Guard Inbox")
     app.setOrganizationName("Guard Inbox")
+    app.setDesktopFileName("guard-inbox")
+    app.setWindowIcon(icon("guard-inbox"))
+    app.setQuitOnLastWindowClosed(False)  # closing the window keeps the tray app alive
+    if not self_test and ask_running_instance_to_show(runtime.paths.data_dir):
+        print("Guard Inbox is already running; its window was brought to the front.")
+        return 0
+    instance = InstanceServer(runtime.paths.data_dir)
     _quit_on_signals(app)
-    window = MainWindow(runtime)
-    window.show()
+    install_crash_dialog(ring)
+    window = MainWindow(runtime, connect_gmail=connect_gmail)
+    instance.show_requested.connect(window.bring_to_front)
+    if not (runtime.settings.get("ui.start_minimised") and window.tray.available):
+        window.show()
     window.start_background()
+    if self_test:
+        # Up, started, painted once, then closed: the packaged app's smoke test.
+        QTimer.singleShot(1500, window.quit)
     code = app.exec()
     window.shutdown()
+    instance.close()
     return int(code)

@@ -1,80 +1,182 @@
-"""Main window (first version): accounts, Scan Now and live jobs. Thin: actions call services."""
+"""Main window: accounts, codes, jobs and queue. Thin: actions call services off the main thread."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTabWidget,
     QToolBar,
 )
 
-from guard_inbox.domain.models import Account, AccountKind, Job, JobEvent, Priority
+from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.models import (
+    Account,
+    AccountKind,
+    Job,
+    JobEvent,
+    JobState,
+    Priority,
+    QueueStats,
+    StoredCode,
+)
 from guard_inbox.jobs.events import RemoteEvents
 from guard_inbox.jobs.runtime import Runtime
-from guard_inbox.mail.local import LocalMailbox
+from guard_inbox.services.accounts import add_local_mailbox
+from guard_inbox.services.export import write_csv
+from guard_inbox.services.messages import load_source_message
+from guard_inbox.ui import notifier
 from guard_inbox.ui.bridge import EventBridge
+from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
+from guard_inbox.ui.dialogs.source_viewer import SourceViewer
+from guard_inbox.ui.icons import demo_mailbox, icon
+from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
+from guard_inbox.ui.tray import Tray
+from guard_inbox.ui.views.accounts_panel import AccountsPanel
+from guard_inbox.ui.views.codes_view import CodesView
+from guard_inbox.ui.views.jobs_view import JobsView
+from guard_inbox.ui.views.queue_panel import QueuePanel
 
 log = logging.getLogger(__name__)
 
-JOB_COLUMNS = ("Job", "Account", "Status", "Progress", "Codes", "Error")
+CODES_TAB, JOBS_TAB, QUEUE_TAB = range(3)
+STATUS_REFRESH_MS = 1000
+QUEUE_REFRESH_MS = 2000
+EXPIRY_CHECK_MS = 60 * 60 * 1000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, runtime: Runtime) -> None:
+    gmail_connect_started = Signal()
+
+    def __init__(self, runtime: Runtime, *, connect_gmail: Callable[[], Account] | None = None,
+                 state_file: Path | None = None) -> None:
         super().__init__()
         self.runtime = runtime
+        self.settings = runtime.settings
+        self._connect_gmail = connect_gmail
         self.tasks = TaskManager(self)
         self.bridge: EventBridge | None = None
+        self._kinds: dict[int, AccountKind] = {}
+        self._quitting = False
+        self._ui_state = QSettings(str(state_file or runtime.paths.data_dir / "window.ini"),
+                                   QSettings.Format.IniFormat)
         self.setWindowTitle("Guard Inbox")
-        self.resize(960, 600)
-        self._job_rows: dict[int, int] = {}
-        self._build()
+        self.setWindowIcon(icon("guard-inbox"))
+        self.resize(1100, 680)
+        self._build_views()
+        self._build_actions()
+        self._build_status_bar()
+        self.tray = Tray(int(self.settings.get("scan.interval_minutes")), self)
+        self.tray.scan_requested.connect(self.scan_now)
+        self.tray.open_requested.connect(self.bring_to_front)
+        self.tray.quit_requested.connect(self.quit)
+        self.tray.background_scan_due.connect(self.background_scan)
+        self._restore_state()
 
-    def _build(self) -> None:
-        toolbar = QToolBar("Main", self)
-        self.addToolBar(toolbar)
-        self.scan_action = QAction("Scan Now", self)
-        self.scan_action.setShortcut(QKeySequence("Ctrl+R"))
-        self.scan_action.triggered.connect(self.scan_now)
+    # -- construction ----------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.accounts = AccountsPanel(self)
+        self.accounts.connect_gmail.connect(self.connect_gmail)
+        self.accounts.add_local.connect(self.add_local_mailbox)
+        self.accounts.reconnect.connect(lambda _id: self.connect_gmail())
+        self.accounts.selection_changed.connect(self._account_selection_changed)
+        self.codes = CodesView(
+            self.runtime.queries, self.tasks, self.runtime.repository.set_code_used,
+            is_gmail=lambda aid: self._kinds.get(aid) is AccountKind.GMAIL, parent=self,
+        )
+        self.codes.status_message.connect(self.show_message)
+        self.codes.show_source.connect(self.show_source)
+        self.codes.demo_requested.connect(self.try_demo)
+        self.jobs_model = JobsModel(self)
+        self.jobs_model.unknown_job.connect(self._load_job)
+        self.jobs = JobsView(self.jobs_model, self)
+        self.jobs.cancel_requested.connect(self.cancel_job)
+        self.jobs.retry_requested.connect(self.retry_job)
+        self.queue = QueuePanel(self)
+        self.queue.retry_requested.connect(self.retry_job)
+        self.queue.refresh_requested.connect(self.refresh_queue)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.codes, "Codes")
+        self.tabs.addTab(self.jobs, "Jobs")
+        self.tabs.addTab(self.queue, "Queue")
+        self.tabs.currentChanged.connect(lambda i: self.refresh_queue() if i == QUEUE_TAB else None)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.accounts)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 830])
+        self.setCentralWidget(self.splitter)
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | None = None,
+                icon_name: str | None = None) -> QAction:
+        action = QAction(icon(icon_name) if icon_name else icon("none"), text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.scan_action = self._action("Scan Now", self.scan_now, "Ctrl+R", "scan")
+        self.scan_action.setToolTip("Scan the selected accounts, or all of them (Ctrl+R)")
         self.scan_action.setEnabled(False)
-        toolbar.addAction(self.scan_action)
-        add_local = QAction("Add local mailbox…", self)
-        add_local.triggered.connect(self.add_local_mailbox)
-        toolbar.addAction(add_local)
+        self.connect_action = self._action("Connect Gmail…", self.connect_gmail, None, "account-gmail")
+        self.local_action = self._action("Add local mailbox…", self.add_local_mailbox, None,
+                                         "account-local")
+        self.export_action = self._action("Export CSV…", self.export_csv, "Ctrl+E")
+        self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
+        self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.scan_action, self.connect_action, self.local_action, self.export_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.connect_action, self.local_action, self.export_action, self.settings_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        scan_menu = self.menuBar().addMenu("&Scan")
+        scan_menu.addAction(self.scan_action)
+        scan_menu.addAction(self.codes.find_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Try the demo mailbox", self.try_demo))
+        help_menu.addAction(self._action("About Guard Inbox", self._about))
 
-        self.accounts = QListWidget(self)
-        self.jobs = QTableWidget(0, len(JOB_COLUMNS), self)
-        self.jobs.setHorizontalHeaderLabels(JOB_COLUMNS)
-        self.jobs.horizontalHeader().setStretchLastSection(True)
-        self.jobs.verticalHeader().setVisible(False)
-        self.jobs.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.accounts)
-        splitter.addWidget(self.jobs)
-        splitter.setSizes([260, 700])
-        self.setCentralWidget(splitter)
-        self.status = QLabel("Starting the job queue…", self)
-        self.statusBar().addWidget(self.status)
+    def _build_status_bar(self) -> None:
+        self.broker_label = QLabel("Starting the job queue…", self)
+        self.workers_label = QLabel("", self)
+        self.last_scan_label = QLabel("", self)
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.workers_label)
+        bar.addPermanentWidget(self.last_scan_label)
+        bar.addPermanentWidget(self.broker_label)
+        self.status_timer = QTimer(self)
+        self.status_timer.timeout.connect(self._update_workers_label)
+        self.queue_timer = QTimer(self)
+        self.queue_timer.timeout.connect(self._queue_tick)
+        self.expiry_timer = QTimer(self)
+        self.expiry_timer.timeout.connect(self.check_expiring)
 
-    # -- start-up (off the main thread) ---------------------------------------------------
+    # -- start-up: everything slow happens off the main thread ----------------------------------
     def start_background(self) -> None:
+        runtime = self.runtime
+
         def start() -> tuple[list[Account], list[Job]]:
-            runtime = self.runtime
             runtime.start_workers()
             runtime.control.reconcile()
-            return runtime.queries.accounts(), runtime.queries.recent_jobs(100)
+            return runtime.queries.accounts(), runtime.queries.recent_jobs(200)
 
         self.tasks.run(start, self._on_started, self._on_start_failed)
 
@@ -84,80 +186,245 @@ class MainWindow(QMainWindow):
         self.bridge.job_changed.connect(self._on_job_event)
         self.bridge.follow_remote(RemoteEvents(self.runtime.redis, self.runtime.process_id))
         self._show_accounts(accounts)
-        for job in reversed(jobs):
-            self._show_job(job)
+        self.jobs_model.set_jobs(jobs)
+        self.codes.refresh()
         self.scan_action.setEnabled(True)
-        self.status.setText(f"Ready — {self.runtime.broker.display}")
+        embedded = self.runtime.broker.embedded
+        self.broker_label.setText("Broker: embedded Redis" if embedded else "Broker: external Redis")
+        self.broker_label.setToolTip(self.runtime.broker.display)
+        self.status_timer.start(STATUS_REFRESH_MS)
+        self.queue_timer.start(QUEUE_REFRESH_MS)
+        self.expiry_timer.start(EXPIRY_CHECK_MS)
+        self.check_expiring()
+        if not self.tray.available:
+            self.show_message("No system tray here: Guard Inbox runs as a normal window.", 8000)
 
     def _on_start_failed(self, exc: Exception) -> None:
-        self.status.setText(f"The job queue could not start: {exc}")
+        self.broker_label.setText("Job queue unavailable")
+        QMessageBox.critical(self, "Guard Inbox could not start its job queue", str(exc))
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- actions ----------------------------------------------------------------------------------
+    def show_message(self, text: str, msecs: int = 5000) -> None:
+        self.statusBar().showMessage(text, msecs)
+
+    def _report(self, exc: Exception) -> None:
+        text = str(exc) if isinstance(exc, KnownError) else f"Something went wrong: {exc}"
+        self.show_message(text, 10000)
+        if not isinstance(exc, KnownError):
+            log.error("Action failed", exc_info=exc)
+
     def scan_now(self) -> None:
-        selected = [i.data(Qt.ItemDataRole.UserRole) for i in self.accounts.selectedItems()]
-        control = self.runtime.control
-        queries = self.runtime.queries
+        self._scan(self.accounts.selected_ids(), Priority.HIGH, "manual")
+
+    def background_scan(self) -> None:
+        self._scan([], Priority.LOW, "scheduled")
+
+    def _scan(self, account_ids: list[int], priority: Priority, trigger: str) -> None:
+        control, queries = self.runtime.control, self.runtime.queries
 
         def enqueue() -> list[Job]:
-            ids = selected or [a.id for a in queries.accounts()]
-            return [control.start_scan(i, Priority.HIGH) for i in ids]
+            ids = account_ids or [a.id for a in queries.accounts()]
+            return [control.start_scan(i, priority, trigger) for i in ids]
 
-        self.tasks.run(enqueue, self._show_jobs, self._report)
+        def queued(jobs: list[Job]) -> None:
+            for job in jobs:
+                self.jobs_model.upsert(job)
+            if trigger == "manual":
+                self.show_message(f"Queued {len(jobs)} scan(s)." if jobs else
+                                  "Add an account first: Connect Gmail or add a local mailbox.")
+
+        self.tasks.run(enqueue, queued, self._report)
+
+    def cancel_job(self, job_id: int) -> None:
+        self.tasks.run(lambda: self.runtime.control.cancel(job_id), self._job_loaded, self._report)
+
+    def retry_job(self, job_id: int) -> None:
+        self.tasks.run(lambda: self.runtime.control.retry(job_id), self._job_loaded, self._report)
+
+    def _load_job(self, job_id: int) -> None:
+        self.tasks.run(lambda: self.runtime.queries.job(job_id), self._job_loaded)
+
+    def _job_loaded(self, job: Job | None) -> None:
+        if job is not None:
+            self.jobs_model.upsert(job)
 
     def add_local_mailbox(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose an mbox file")
+        path, _ = QFileDialog.getOpenFileName(self, "Choose an mbox file (for a folder of .eml "
+                                              "files, cancel and pick the folder)")
         if not path:
-            return
-        repo = self.runtime.repository
+            path = QFileDialog.getExistingDirectory(self, "Choose a folder of .eml files")
+        if path:
+            self._add_local(Path(path), scan=True)
+
+    def _add_local(self, path: Path, scan: bool) -> None:
+        repo, control = self.runtime.repository, self.runtime.control
 
         def add() -> list[Account]:
-            mailbox = LocalMailbox(Path(path))
-            kind = AccountKind(mailbox.kind)
-            repo.add_account(kind, str(Path(path).resolve()), Path(path).name)
+            account = add_local_mailbox(repo, path)
+            if scan:
+                control.start_scan(account.id, Priority.HIGH)
             return repo.list_accounts()
 
         self.tasks.run(add, self._show_accounts, self._report)
 
-    def _report(self, exc: Exception) -> None:
-        self.status.setText(str(exc))
+    def try_demo(self) -> None:
+        self._add_local(demo_mailbox(), scan=True)
+        self.show_message("Scanning the demo mailbox…")
 
-    # -- views -------------------------------------------------------------------------------
-    def _show_accounts(self, accounts: list[Account]) -> None:
-        self.accounts.clear()
-        for account in accounts:
-            item = QListWidgetItem(f"{account.label}  ({account.code_count} codes)")
-            item.setData(Qt.ItemDataRole.UserRole, account.id)
-            self.accounts.addItem(item)
+    def connect_gmail(self) -> None:
+        if self._connect_gmail is None:
+            QMessageBox.information(self, "Connect Gmail", "Gmail is not available in this build.")
+            return
+        self.show_message("Sign in with Google in your browser to connect Gmail…", 60000)
+        connect = self._connect_gmail
+        self.tasks.run(connect, self._gmail_connected, self._gmail_failed)
 
-    def _show_jobs(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            self._show_job(job)
+    def _gmail_connected(self, account: Account) -> None:
+        self.show_message(f"Connected {account.address}. Scanning…")
+        self.refresh_accounts()
+        self._scan([account.id], Priority.HIGH, "manual")
 
-    def _show_job(self, job: Job) -> None:
-        self._set_row(job.id, job.account_label or str(job.account_id), job.state.value,
-                      job.scanned, job.total, job.codes_found, job.error)
+    def _gmail_failed(self, exc: Exception) -> None:
+        QMessageBox.warning(self, "Connect Gmail", str(exc))
 
+    def export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export codes", "guard-inbox-codes.csv",
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+        query, queries = self.codes.current_query(), self.runtime.queries
+        self.tasks.run(lambda: write_csv(queries.codes(query), Path(path)),
+                       lambda n: self.show_message(f"Exported {n} codes to {path}", 8000),
+                       self._report)
+
+    def show_source(self, code: StoredCode) -> None:
+        repo, sources = self.runtime.repository, self.runtime.sources
+        self.tasks.run(lambda: load_source_message(repo, sources, code),
+                       lambda message: SourceViewer(message, code.code, self).show(), self._report)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(), parent=self)
+        if dialog.exec():
+            self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
+            self.show_message("Settings saved. Worker threads change on the next start.")
+
+    def _embedded(self) -> bool:
+        return not self.settings.get("broker.url")
+
+    def _about(self) -> None:
+        from guard_inbox import __version__
+
+        QMessageBox.about(self, "About Guard Inbox",
+                          f"Guard Inbox {__version__}\nFinds promo codes in your mail and tells "
+                          "you before they expire.")
+
+    # -- live updates -----------------------------------------------------------------------------
     def _on_job_event(self, event: JobEvent) -> None:
-        self._set_row(event.job_id, None, event.state.value, event.scanned, event.total,
-                      event.codes_found, event.error)
+        self.jobs_model.apply_event(event)
+        self.accounts.set_scanning(event.account_id, event.state is JobState.IN_PROGRESS)
+        if event.state.is_final:
+            self.codes.refresh()
+            self.refresh_accounts()
+            if event.state is JobState.COMPLETED:
+                self.tasks.run(lambda: self.runtime.queries.job(event.job_id), self._completed)
 
-    def _set_row(self, job_id: int, account: str | None, state: str, scanned: int,
-                 total: int, codes: int, error: str) -> None:
-        row = self._job_rows.get(job_id)
-        if row is None:
-            self.jobs.insertRow(0)
-            self._job_rows = {j: r + 1 for j, r in self._job_rows.items()}
-            self._job_rows[job_id] = row = 0
-            self.jobs.setItem(row, 0, QTableWidgetItem(str(job_id)))
-            self.jobs.setItem(row, 1, QTableWidgetItem(account or ""))
-        elif account is not None:
-            self.jobs.setItem(row, 1, QTableWidgetItem(account))
-        values = (state, f"{scanned} / {total}", str(codes), error)
-        for column, value in enumerate(values, start=2):
-            self.jobs.setItem(row, column, QTableWidgetItem(value))
+    def _completed(self, job: Job | None) -> None:
+        if job is None:
+            return
+        self.jobs_model.upsert(job)
+        self.last_scan_label.setText(f"Last scan: {job.account_label}")
+        message = notifier.new_codes_message(job)
+        if message and self.settings.get("notify.enabled"):
+            self.tray.notify(*message)
 
-    # -- shutdown ------------------------------------------------------------------------------
+    def check_expiring(self) -> None:
+        if not self.settings.get("notify.enabled"):
+            return
+        repo, days = self.runtime.repository, int(self.settings.get("notify.expiring_days"))
+        self.tasks.run(
+            lambda: notifier.check_expiring(repo.expiring_unnotified, repo.mark_expiry_notified, days),
+            lambda message: self.tray.notify(*message) if message else None,
+        )
+
+    def refresh_accounts(self) -> None:
+        self.tasks.run(self.runtime.queries.accounts, self._show_accounts)
+
+    def _show_accounts(self, accounts: list[Account]) -> None:
+        self._kinds = {a.id: a.kind for a in accounts}
+        self.accounts.set_accounts(accounts)
+
+    def _account_selection_changed(self) -> None:
+        selected = self.accounts.selected_ids()
+        self.codes.set_account(selected[0] if len(selected) == 1 else None)
+
+    def _update_workers_label(self) -> None:
+        pools = self.runtime.worker_pools
+        busy = sum(p.busy for p in pools)
+        threads = sum(p.threads for p in pools)
+        self.workers_label.setText(f"Workers: {busy} of {threads} busy")
+
+    def _queue_tick(self) -> None:
+        if self.tabs.currentIndex() == QUEUE_TAB and self.isVisible():
+            self.refresh_queue()
+
+    def refresh_queue(self) -> None:
+        control, broker = self.runtime.control, self.runtime.broker.display
+        self.tasks.run(control.stats, lambda stats: self._show_stats(stats, broker))
+
+    def _show_stats(self, stats: QueueStats, broker: str) -> None:
+        self.queue.show_stats(stats, broker)
+
+    # -- window life -------------------------------------------------------------------------------
+    def bring_to_front(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing keeps the app in the tray (said once); without a tray it quits."""
+        self._save_state()
+        if self._quitting or not self.tray.available:
+            self._quitting = True
+            event.accept()
+            return
+        event.ignore()
+        self.hide()
+        if not self._ui_state.value("tray_hint_shown", False, bool):
+            self.tray.notify("Guard Inbox is still running",
+                             "It keeps scanning in the background. Quit from the tray menu.")
+            self._ui_state.setValue("tray_hint_shown", True)
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.close()
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.quit()
+
+    def _save_state(self) -> None:
+        state = self._ui_state
+        state.setValue("geometry", self.saveGeometry())
+        state.setValue("window_state", self.saveState())
+        state.setValue("splitter", self.splitter.saveState())
+        state.setValue("tab", self.tabs.currentIndex())
+        state.setValue("codes_filter", self.codes.filter.currentIndex())
+        state.sync()
+
+    def _restore_state(self) -> None:
+        state = self._ui_state
+        for key, restore in (("geometry", self.restoreGeometry), ("window_state", self.restoreState),
+                             ("splitter", self.splitter.restoreState)):
+            value = state.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        self.tabs.setCurrentIndex(int(str(state.value("tab", CODES_TAB))))
+        self.codes.filter.setCurrentIndex(int(str(state.value("codes_filter", 0))))
+
     def shutdown(self) -> None:
+        self._save_state()
+        for timer in (self.status_timer, self.queue_timer, self.expiry_timer):
+            timer.stop()
+        self.tray.hide()
         if self.bridge is not None:
             self.bridge.close()
         self.tasks.wait()
