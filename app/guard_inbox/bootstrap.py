@@ -5,21 +5,73 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from guard_inbox import cli
 from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.models import Account
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import setup_logging
+from guard_inbox.mail.gmail.factory import GmailSourceFactory
+from guard_inbox.mail.gmail.tokens import TokenStore, default_token_store
 from guard_inbox.paths import AppPaths
+from guard_inbox.services.gmail_accounts import GmailAccounts
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings, SettingsError
 
 log = logging.getLogger("guard_inbox")
 
 
-def build_runtime(paths: AppPaths, settings: Settings) -> Runtime:
-    return Runtime(paths, settings, LocalSourceFactory(), ExtractionPipeline())
+class LazyTokenStore:
+    """Picks keyring or file on first use, so commands that never touch Gmail never warn."""
+
+    def __init__(self, fallback_file: Path) -> None:
+        self._file = fallback_file
+        self._store: TokenStore | None = None
+
+    def _get(self) -> TokenStore:
+        if self._store is None:
+            self._store = default_token_store(self._file)
+        return self._store
+
+    def load(self, address: str) -> dict[str, Any] | None:
+        return self._get().load(address)
+
+    def save(self, address: str, info: dict[str, Any]) -> None:
+        self._get().save(address, info)
+
+    def delete(self, address: str) -> None:
+        self._get().delete(address)
+
+
+def build_runtime(paths: AppPaths, settings: Settings, token_store: TokenStore) -> Runtime:
+    """Adapters first (mail sources, extraction), then the runtime that wires the core."""
+    runtime: Runtime
+
+    def sync_state_of(account_id: int) -> str:
+        return runtime.repository.sync_state(account_id)
+
+    sources = GmailSourceFactory(
+        token_store,
+        LocalSourceFactory(),
+        sync_state_of=sync_state_of,
+        endpoint=settings.get("gmail.endpoint"),
+        query=settings.get("gmail.query"),
+        batch_size=int(settings.get("gmail.batch_size")),
+        max_results=int(settings.get("gmail.max_results")),
+        quota_units_per_minute=int(settings.get("gmail.quota_units_per_minute")),
+    )
+    runtime = Runtime(paths, settings, sources, ExtractionPipeline())
+    return runtime
+
+
+def build_gmail_accounts(runtime: Runtime, settings: Settings, token_store: TokenStore) -> GmailAccounts:
+    return GmailAccounts(
+        runtime.repository, token_store, endpoint=settings.get("gmail.endpoint"),
+        client_secrets=lambda: str(settings.get("gmail.client_secrets")),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,16 +86,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("Guard Inbox starting (%s) with data in %s", args.command or "gui", paths.data_dir)
     try:
         settings = Settings(paths.settings_file)
+        if args.client_secrets:
+            settings.override("gmail.client_secrets", args.client_secrets)
     except SettingsError as exc:
         print(f"guard-inbox: {exc}", file=sys.stderr)
         return 1
-    runtime = build_runtime(paths, settings)
+    token_store = LazyTokenStore(paths.token_file)
+    runtime = build_runtime(paths, settings, token_store)
     try:
+        gmail = build_gmail_accounts(runtime, settings, token_store)
         if args.command is None:
             from guard_inbox.ui.app import run_gui  # Qt is imported only for the GUI
 
-            return run_gui(runtime, ring, sys.argv[:1], self_test=args.self_test)
-        return cli.Cli(runtime).run(args)
+            def connect_gmail() -> Account:
+                return gmail.connect(open_browser=True)
+
+            return run_gui(runtime, ring, sys.argv[:1], connect_gmail=connect_gmail,
+                           self_test=args.self_test)
+        return cli.Cli(runtime, gmail).run(args)
     except KnownError as exc:
         print(f"guard-inbox: {exc}", file=sys.stderr)
         return 1
@@ -53,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def gui_main() -> int:
     """Entry point of `guard-inbox-gui` (a gui-script: no console window on Windows)."""
-    return main([a for a in sys.argv[1:]])
+    return main(sys.argv[1:])
 
 
 def _console_logging(command: str | None, verbose: bool) -> None:

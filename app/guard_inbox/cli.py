@@ -15,13 +15,14 @@ from typing import Any, TextIO
 
 from guard_inbox import __version__
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import Job, JobState, Priority, StoredCode
+from guard_inbox.domain.models import Account, Job, JobState, Priority, StoredCode
 from guard_inbox.domain.ports import Extractor
 from guard_inbox.jobs.follow import JobFollower
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.mime import parse_message
 from guard_inbox.services.accounts import add_local_mailbox
 from guard_inbox.services.export import write_csv
+from guard_inbox.services.gmail_accounts import GmailAccounts
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where Guard Inbox keeps its data "
                         "(default: GUARD_INBOX_DATA_DIR or the platform's data folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--client-secrets", metavar="PATH",
+                        help="Google OAuth client_secret.json (or GUARD_INBOX_CLIENT_SECRETS)")
     parser.add_argument("--self-test", action="store_true",
                         help="open the window, start the job queue, then close (a smoke test)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -55,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--json", action="store_true", help="machine-readable output")
 
+    accounts = sub.add_parser("accounts", help="connect, list and remove mail accounts")
+    acc = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    add = acc.add_parser("add", help="import a Gmail authorisation (authorized-user JSON)")
+    add.add_argument("--token-file", type=Path, required=True,
+                     help="token JSON as google-auth writes it (Credentials.to_json())")
+    listing = acc.add_parser("list", help="connected accounts and mailboxes")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    remove = acc.add_parser("remove", help="disconnect a Gmail account and delete its token")
+    remove.add_argument("email")
+    connect = acc.add_parser("connect", help="sign in to Gmail in the browser")
+    connect.add_argument("--no-browser", action="store_true",
+                         help="print the sign-in address instead of opening a browser")
+
     export = sub.add_parser("export", help="write all codes to a CSV file")
     export.add_argument("file", type=Path)
 
@@ -65,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class Cli:
-    def __init__(self, runtime: Runtime, out: TextIO = sys.stdout, err: TextIO = sys.stderr):
+    def __init__(self, runtime: Runtime, gmail: GmailAccounts | None = None,
+                 out: TextIO = sys.stdout, err: TextIO = sys.stderr):
         self.runtime = runtime
+        self.gmail = gmail
         self.out = out
         self.err = err
 
@@ -148,6 +166,34 @@ class Cli:
         if tty:
             print(file=self.err)
         return last
+
+    # -- accounts ------------------------------------------------------------------------
+    def cmd_accounts(self, args: argparse.Namespace) -> int:
+        action = args.accounts_command
+        if action == "list":
+            accounts = self.runtime.queries.accounts()
+            if args.json:
+                self._json([_account_dict(a) for a in accounts])
+            for a in [] if args.json else accounts:
+                last = a.last_scan_at.isoformat(timespec="minutes") if a.last_scan_at else "never"
+                print(f"{a.address:<40} {a.kind.value:<8} {a.status.value:<16} last scan {last:<17} "
+                      f"{a.code_count} codes", file=self.out)
+            return 0
+        if self.gmail is None:
+            raise KnownError("Gmail support is not available in this installation.")
+        if action == "add":
+            account = self.gmail.add_from_token_file(args.token_file)
+            print(f"Added {account.address}.", file=self.out)
+        elif action == "connect":
+            def show(url: str) -> None:
+                print(f"Open this address to sign in:\n{url}", file=self.err, flush=True)
+
+            account = self.gmail.connect(open_browser=not args.no_browser, open_url=show)
+            print(f"Connected {account.address}.", file=self.out)
+        else:
+            account = self.gmail.remove(args.email)
+            print(f"Removed {account.address} and deleted its token.", file=self.out)
+        return 0
 
     # -- reading ------------------------------------------------------------------------
     def cmd_jobs(self, args: argparse.Namespace) -> int:
@@ -250,6 +296,14 @@ def _job_dict(job: Job) -> dict[str, Any]:
         "codes_new": job.codes_new, "attempts": job.attempts, "error": job.error,
         "created_at": _when(job.created_at), "started_at": _when(job.started_at),
         "finished_at": _when(job.finished_at),
+    }
+
+
+def _account_dict(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id, "address": account.address, "kind": account.kind.value,
+        "status": account.status.value, "status_message": account.status_message,
+        "last_scan": _when(account.last_scan_at), "codes": account.code_count,
     }
 
 

@@ -1,0 +1,362 @@
+"""Google OAuth for Gmail: the desktop sign-in flow, and credentials safe to share between threads.
+
+Two things google-auth leaves to us. It has no refresh lock: eight scan threads holding one
+stale token each call the token endpoint, eight times. ``LockedCredentials`` refreshes under one
+lock per address, lets a thread that waited adopt the token another thread just obtained, and
+writes the new token back to the TokenStore so the next scan does not refresh again. And its
+errors speak OAuth: ``reconnect_error`` turns a refused grant into the sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import google_auth_httplib2  # type: ignore[import-untyped]  # ships no type hints
+from google.auth import exceptions as auth_exceptions
+from google.auth.transport import Request
+from google.oauth2.credentials import Credentials
+
+from guard_inbox.domain.errors import KnownError, PermanentError, ReconnectNeeded, TransientError
+from guard_inbox.mail.gmail.tokens import TokenStore
+from guard_inbox.mail.gmail.transport import new_http
+
+_log = logging.getLogger(__name__)
+
+GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+SCOPES = (GMAIL_READONLY,)
+# Scopes that include reading mail; a token imported from elsewhere may carry a broader one.
+READ_SCOPES = frozenset({GMAIL_READONLY, "https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"})
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+RECONNECT_MESSAGE = (
+    "Gmail account needs to be reconnected: Google no longer accepts its authorisation "
+    "(it was revoked or expired). Reconnect it from the Accounts list or with "
+    "`guard-inbox accounts connect`."
+)
+
+CLIENT_SECRETS_HELP = (
+    "To connect Gmail, Guard Inbox needs an OAuth client of your own:\n"
+    "  1. Open the Google Cloud console (https://console.cloud.google.com/) and pick or create a project;\n"
+    "     enable the Gmail API under APIs & Services > Library.\n"
+    "  2. APIs & Services > Credentials > Create credentials > OAuth client ID.\n"
+    "  3. Application type: Desktop app. Create, then Download JSON.\n"
+    "  4. Point Guard Inbox at that file: --client-secrets PATH, the GUARD_INBOX_CLIENT_SECRETS\n"
+    "     environment variable, or the gmail.client_secrets setting."
+)
+
+# A token minted this recently is trusted over a refresh: a thread that saw a 401 for the old
+# token while another thread was refreshing should retry with the new one, not refresh again.
+_FRESH_SECONDS = 10.0
+# google-auth treats a token as expired this long before its expiry (its REFRESH_THRESHOLD).
+_REFRESH_THRESHOLD = timedelta(minutes=3, seconds=45)
+_REFRESH_TIMEOUT = 30.0
+_CHATTY_LOGGERS = ("requests_oauthlib", "oauthlib")
+
+
+def credentials_from_info(info: Mapping[str, Any]) -> Credentials:
+    """Plain credentials from authorized-user info, keeping its ``token_uri``.
+
+    ``Credentials.from_authorized_user_info`` always replaces ``token_uri`` with Google's, which
+    would make a test or self-hosted token endpoint unreachable.
+    """
+    creds: Credentials = _build(Credentials, info)
+    return creds
+
+
+def info_of(creds: Credentials) -> dict[str, Any]:
+    """The authorized-user info of ``creds``, as google-auth writes it (what a TokenStore keeps)."""
+    info: dict[str, Any] = json.loads(creds.to_json())  # type: ignore[no-untyped-call]
+    return info
+
+
+class LockedCredentials(Credentials):
+    """Credentials whose refresh is serialised per address and persisted to a TokenStore."""
+
+    _shared: ClassVar[dict[str, _SharedToken]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    address: str
+    store: TokenStore | None
+    grant_key: str
+
+    @classmethod
+    def from_info(cls, address: str, info: Mapping[str, Any], store: TokenStore | None) -> LockedCredentials:
+        creds: LockedCredentials = _build(cls, info)
+        creds.address = address
+        creds.store = store
+        # The lock and the shared token belong to one grant: a reconnected account (new refresh
+        # token) must never adopt an access token minted for its revoked predecessor.
+        grant = hashlib.sha256(str(info["refresh_token"]).encode()).hexdigest()[:16]
+        creds.grant_key = f"{address.strip().lower()}/{grant}"
+        return creds
+
+    def refresh(self, request: Request) -> None:
+        """Refresh once per grant, on a short-lived connection of our own.
+
+        ``request`` is ignored: the batch path of googleapiclient passes a throwaway
+        ``httplib2.Http()`` that it never closes and that ignores our proxy handling.
+        """
+        seen = self.token
+        shared = self._shared_for(self.grant_key)
+        with shared.lock:
+            if shared.token_is_usable(seen):
+                self.token, self.expiry = shared.token, shared.expiry
+                return
+            _log.info("Refreshing the Gmail access token of %s", self.address)
+            http = new_http(_REFRESH_TIMEOUT)
+            try:
+                super().refresh(google_auth_httplib2.Request(http))  # type: ignore[no-untyped-call]
+            finally:
+                http.close()
+            shared.remember(self.token, self.expiry)
+        self._persist()
+
+    def _persist(self) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.save(self.address, info_of(self))
+        except KnownError as exc:  # the scan can go on with the token in memory
+            _log.warning("Could not save the refreshed token of %s: %s", self.address, exc)
+
+    @classmethod
+    def _shared_for(cls, key: str) -> _SharedToken:
+        with cls._shared_lock:
+            shared = cls._shared.get(key)
+            if shared is None:
+                shared = cls._shared[key] = _SharedToken()
+            return shared
+
+
+class _SharedToken:
+    """The last access token refreshed for one grant in this process."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.token: str | None = None
+        self.expiry: datetime | None = None
+        self.minted_at = 0.0
+
+    def remember(self, token: str | None, expiry: datetime | None) -> None:
+        self.token, self.expiry, self.minted_at = token, expiry, time.monotonic()
+
+    def token_is_usable(self, seen: str | None) -> bool:
+        """Whether a thread that held ``seen`` should take the shared token instead of refreshing."""
+        if self.token is None or self.expiry is None or _utcnow() >= self.expiry - _REFRESH_THRESHOLD:
+            return False
+        return seen != self.token or time.monotonic() - self.minted_at < _FRESH_SECONDS
+
+
+def reconnect_error(exc: auth_exceptions.RefreshError) -> KnownError:
+    """A refused refresh -> ReconnectNeeded; a token endpoint that is merely down -> TransientError."""
+    if getattr(exc, "retryable", False):
+        return TransientError(
+            f"Google's sign-in service is not answering ({_oauth_error(exc)}); the scan will retry."
+        )
+    _log.warning("Google refused to refresh a Gmail token: %s", _oauth_error(exc))
+    return ReconnectNeeded(RECONNECT_MESSAGE)
+
+
+def load_client_secrets(path: Path | str | None) -> dict[str, Any]:
+    """The parsed client_secret.json of a Desktop-app OAuth client, or a KnownError saying how to get one."""
+    if path is None or not str(path).strip():
+        raise PermanentError("No OAuth client file is set.\n" + CLIENT_SECRETS_HELP)
+    file = Path(path).expanduser()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PermanentError(
+            f"The OAuth client file {file} does not exist.\n" + CLIENT_SECRETS_HELP
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PermanentError(f"The OAuth client file {file} cannot be read ({exc}).") from None
+    except ValueError:
+        raise PermanentError(f"The OAuth client file {file} is not JSON.\n" + CLIENT_SECRETS_HELP) from None
+    return check_client_config(data, str(file))
+
+
+def check_client_config(data: object, where: str = "The OAuth client") -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise PermanentError(f"{where} is not an OAuth client file.\n" + CLIENT_SECRETS_HELP)
+    if "web" in data and "installed" not in data:
+        raise PermanentError(
+            f"{where} is for a Web application; Guard Inbox needs a Desktop app client.\n"
+            + CLIENT_SECRETS_HELP
+        )
+    client = data.get("installed")
+    needed = ("client_id", "client_secret", "auth_uri", "token_uri")
+    if not isinstance(client, dict) or not all(isinstance(client.get(k), str) and client[k] for k in needed):
+        raise PermanentError(
+            f"{where} is not a Desktop-app OAuth client file (it needs an \"installed\" section with "
+            "client_id, client_secret, auth_uri and token_uri).\n" + CLIENT_SECRETS_HELP
+        )
+    return data
+
+
+def run_connect_flow(
+    client_secrets: Path | str | dict[str, Any],
+    open_browser: bool = True,
+    timeout: int = 300,
+    *,
+    open_url: Callable[[str], object] | None = None,
+    prompt: str | None = None,
+) -> dict[str, Any]:
+    """Sign in with Google in the browser; returns the authorized-user info (no address yet).
+
+    Loopback redirect to 127.0.0.1 on a free port, scope gmail.readonly only, PKCE (S256) always.
+    ``open_url`` receives the sign-in URL instead of (or as well as) the system browser, for a
+    GUI that shows it or a test that plays the browser; it must not block on the redirect.
+    """
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    config = client_secrets if isinstance(client_secrets, dict) else load_client_secrets(client_secrets)
+    config = check_client_config(config)
+
+    class _Flow(InstalledAppFlow):  # type: ignore[misc]  # untyped library
+        def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
+            url, state = super().authorization_url(**kwargs)
+            # PKCE is google-auth-oauthlib's default (autogenerate_code_verifier); insist on it.
+            if not self.code_verifier or "code_challenge_method=S256" not in url:
+                raise RuntimeError("PKCE is not in use: google-auth-oauthlib changed its defaults")
+            if open_url is not None:
+                open_url(url)
+            return str(url), str(state)
+
+    flow = _Flow.from_client_config(config, scopes=list(SCOPES), autogenerate_code_verifier=True)
+    try:
+        with _quiet(_CHATTY_LOGGERS):
+            creds = _run_flow(flow, open_browser, timeout, prompt)
+    finally:
+        flow.oauth2session.close()  # a requests.Session: its pooled connection to the token endpoint
+    info = info_of(creds)
+    granted = set(info.get("scopes") or ())
+    if not granted & READ_SCOPES:
+        raise PermanentError(
+            "Google did not grant permission to read Gmail. Connect again and tick "
+            "\"View your email messages and settings\" on Google's consent screen."
+        )
+    return info
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _run_flow(flow: Any, open_browser: bool, timeout: int, prompt: str | None) -> Credentials:
+    try:
+        creds: Credentials = flow.run_local_server(
+            host="127.0.0.1",
+            port=0,
+            open_browser=open_browser,
+            timeout_seconds=timeout,
+            authorization_prompt_message=(
+                "Sign in to Google in your browser. If it did not open, visit:\n{url}"
+                if prompt is None else prompt
+            ),
+            success_message="Guard Inbox is connected. You can close this tab.",
+        )
+    except Exception as exc:
+        known = _flow_error(exc, timeout)
+        if known is None:
+            raise
+        raise known from exc
+    return creds
+
+
+@contextlib.contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """Hold loggers at INFO or above for a while.
+
+    requests-oauthlib logs the token response, the code verifier and the client's Basic-auth
+    header at DEBUG; with debug logging on, the sign-in would write secrets to our log file and
+    crash-report buffer.
+    """
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _build(cls: type[Credentials], info: Mapping[str, Any]) -> Any:
+    missing = [k for k in ("refresh_token", "client_id", "client_secret") if not info.get(k)]
+    if missing:
+        raise ReconnectNeeded(
+            f"The stored Gmail authorisation is incomplete (no {', '.join(missing)}). "
+            "Reconnect it from the Accounts list or with `guard-inbox accounts connect`."
+        )
+    scopes = info.get("scopes")
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    return cls(
+        token=info.get("token"),
+        refresh_token=info["refresh_token"],
+        token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI,
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        scopes=scopes,
+        # No expiry stored: assume the token is stale and let the first request refresh it.
+        expiry=_parse_expiry(info.get("expiry")) or (_utcnow() - timedelta(minutes=5)),
+        quota_project_id=info.get("quota_project_id"),
+        rapt_token=info.get("rapt_token"),
+        account=info.get("account") or "",
+    )
+
+
+def _parse_expiry(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.strptime(value.rstrip("Z").split(".")[0], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _utcnow() -> datetime:
+    """Naive UTC, as google-auth compares expiries."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _oauth_error(exc: BaseException) -> str:
+    """The OAuth error code of a refresh failure, never the token or the response body."""
+    args: tuple[object, ...] = exc.args
+    if len(args) > 1 and isinstance(args[1], dict) and args[1].get("error"):
+        return str(args[1]["error"])
+    text = str(args[0]) if args else type(exc).__name__
+    return text.split(":", 1)[0][:80]
+
+
+def _flow_error(exc: Exception, timeout: int) -> KnownError | None:
+    """A sign-in failure the user can act on, or None for a bug."""
+    if isinstance(exc, KnownError):
+        return exc
+    name = type(exc).__name__
+    if name == "WSGITimeoutError":
+        return KnownError(f"Google sign-in was not completed within {timeout} seconds; try again.")
+    if name == "AccessDeniedError":
+        return KnownError("Google sign-in was cancelled or access was refused; nothing was connected.")
+    if name == "MismatchingStateError":
+        return KnownError("Google sign-in answered for a different request (state mismatch); try again.")
+    if isinstance(exc, Warning) and "Scope has changed" in str(exc):
+        return PermanentError(
+            "Google did not grant permission to read Gmail. Connect again and tick "
+            "\"View your email messages and settings\" on Google's consent screen."
+        )
+    if isinstance(exc, OSError):
+        return TransientError(f"Google sign-in could not be completed: {exc.strerror or exc}.")
+    if type(exc).__module__.startswith(("oauthlib", "requests")):
+        return KnownError(f"Google sign-in failed ({name}: {_oauth_error(exc)}).")
+    return None

@@ -1,0 +1,422 @@
+"""The Gmail API calls a scan needs, with quota pacing, backoff, and errors a user can act on.
+
+googleapiclient does the HTTP and the batch format; this module adds what it leaves out:
+- one service per thread (services share an httplib2 connection and are not thread-safe: one
+  service shared by eight threads returned responses for the wrong message);
+- batches posted to ``endpoint + /batch/gmail/v1`` (``service.new_batch_http_request()``
+  ignores ``api_endpoint`` and would post to Google whatever the endpoint);
+- a retry of only the parts of a batch that failed with 429/403-rate/5xx, after backoff;
+- quota units taken from the account's shared bucket before every call and batch part;
+- every failure turned into TransientError, PermanentError or ReconnectNeeded with a sentence.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import httplib2
+from google.auth import exceptions as auth_exceptions
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import BatchError, HttpError
+from googleapiclient.http import BatchHttpRequest
+
+from guard_inbox.domain.errors import KnownError, PermanentError, ReconnectNeeded, TransientError
+from guard_inbox.mail.gmail.auth import RECONNECT_MESSAGE, reconnect_error
+from guard_inbox.mail.gmail.quota import (
+    COST_GET,
+    COST_HISTORY,
+    COST_LIST,
+    COST_PROFILE,
+    Backoff,
+    QuotaLimiter,
+)
+from guard_inbox.mail.gmail.transport import CountingHttp
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_ENDPOINT = "https://gmail.googleapis.com"
+RAW_FIELDS = "id,raw,internalDate,labelIds"
+_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
+_SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
+_DISABLED_REASONS = frozenset({"accessNotConfigured", "SERVICE_DISABLED"})
+# What a server that is down, unreachable or too slow raises instead of an HttpError.
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # ConnectionRefusedError, TimeoutError (socket timeout), BrokenPipeError, ssl errors
+    http.client.HTTPException,
+    httplib2.HttpLib2Error,  # ServerNotFoundError and friends
+    auth_exceptions.TransportError,  # the token endpoint unreachable during a refresh
+    BatchError,  # a batch answer that is not multipart: a proxy or load balancer error page
+)
+
+
+class HistoryExpired(Exception):
+    """The stored startHistoryId is too old (404); only a full listing can catch up."""
+
+
+class MessageUnavailable(Exception):
+    """One message Gmail would not give; ``str()`` says why in words a user can read."""
+
+
+class GmailClient:
+    """Gmail calls for one account; safe to share between threads (each gets its own service)."""
+
+    def __init__(
+        self,
+        address: str,
+        credentials_provider: Callable[[], Credentials],
+        endpoint: str = DEFAULT_ENDPOINT,
+        quota: QuotaLimiter | None = None,
+        batch_size: int = 50,
+        max_results: int = 500,
+        *,
+        backoff: Backoff | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.address = address
+        self._credentials = credentials_provider
+        self._endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
+        self._batch_uri = self._endpoint + "/batch/gmail/v1"
+        self._quota = quota if quota is not None else QuotaLimiter.for_account(address)
+        self._batch_size = max(1, min(100, batch_size))  # Google refuses batches over 100 calls
+        self._max_results = max(1, min(500, max_results))
+        self._backoff = backoff if backoff is not None else Backoff()
+        self._timeout = timeout
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self._requests = 0
+        self._transports: list[CountingHttp] = []
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    def close(self) -> None:
+        """Close every thread's connections; call once no thread is using this client any more."""
+        with self._count_lock:
+            transports, self._transports = self._transports, []
+        for transport in transports:
+            transport.close()
+
+    def __enter__(self) -> GmailClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent to the Gmail endpoint (a batch is one; token refreshes not counted)."""
+        with self._count_lock:
+            return self._requests
+
+    @property
+    def backoff_seconds(self) -> float:
+        return self._backoff.backoff_seconds
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def profile(self) -> dict[str, Any]:
+        """users.getProfile: emailAddress, messagesTotal, threadsTotal, historyId."""
+        return self._call(lambda s: s.users().getProfile(userId="me"), COST_PROFILE, "reading the profile")
+
+    def list_ids(self, query: str, *, stop: Callable[[list[str]], bool] | None = None) -> list[str]:
+        """Ids of the messages matching ``query``, newest first, all pages.
+
+        ``stop`` sees each page's ids and may end the listing early (an incremental scan stops
+        once it reaches mail it has already scanned).
+        """
+        ids: list[str] = []
+        page_token: str | None = None
+        while True:
+            token = page_token
+
+            def request(s: Any, token: str | None = token) -> Any:
+                return s.users().messages().list(
+                    userId="me", q=query or None, maxResults=self._max_results, pageToken=token,
+                    fields="messages/id,nextPageToken",
+                )
+
+            page = self._call(request, COST_LIST, "listing messages")
+            page_ids = [str(m["id"]) for m in page.get("messages", ()) if m.get("id")]
+            ids.extend(page_ids)
+            page_token = page.get("nextPageToken")
+            if not page_token or (stop is not None and stop(page_ids)):
+                return ids
+
+    def history_ids(self, start_history_id: str) -> tuple[list[str], str]:
+        """(ids of messages added since ``start_history_id``, the mailbox's current historyId).
+
+        Raises HistoryExpired when Google no longer keeps history that far back (404).
+        """
+        ids: dict[str, None] = {}
+        current = start_history_id
+        page_token: str | None = None
+        while True:
+            token = page_token
+
+            def request(s: Any, token: str | None = token) -> Any:
+                return s.users().history().list(
+                    userId="me", startHistoryId=start_history_id, historyTypes=["messageAdded"],
+                    maxResults=self._max_results, pageToken=token,
+                    fields="history/messagesAdded/message/id,historyId,nextPageToken",
+                )
+
+            try:
+                page = self._call(request, COST_HISTORY, "reading the mailbox history")
+            except HttpError as exc:  # only 404 gets here: the others became KnownErrors
+                raise HistoryExpired(start_history_id) from exc
+            for record in page.get("history", ()):
+                for added in record.get("messagesAdded", ()):
+                    mid = added.get("message", {}).get("id")
+                    if mid:
+                        ids[str(mid)] = None
+            current = str(page.get("historyId") or current)
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return list(ids), current
+
+    def get_raw_many(self, ids: Sequence[str]) -> Iterator[tuple[str, bytes | Exception]]:
+        """(id, raw RFC 822 bytes) per message, in batches; a message Gmail cannot give is an Exception.
+
+        A 404 (deleted since it was listed) or 400 for one message comes back as its Exception;
+        failures that say "try later" are retried part by part; failures that concern the whole
+        account (revoked grant, API disabled) raise.
+        """
+        for start in range(0, len(ids), self._batch_size):
+            yield from self._get_batch(list(dict.fromkeys(ids[start : start + self._batch_size])))
+
+    # -- machinery ------------------------------------------------------------------------------
+
+    def _get_batch(self, chunk: list[str]) -> Iterator[tuple[str, bytes | Exception]]:
+        pending = chunk
+        attempt = 0
+        while pending:
+            attempt += 1
+            for _ in pending:
+                self._quota.acquire(COST_GET)
+            replies: dict[str, tuple[Any, Exception | None]] = {}
+            try:
+                self._send_batch(pending, replies)
+            except HttpError as exc:
+                if not _retryable(exc) and not isinstance(exc, BatchError):
+                    raise self._account_error(exc) from exc
+                self._pause(attempt, exc, "fetching messages")
+                continue
+            except auth_exceptions.RefreshError as exc:
+                known = reconnect_error(exc)
+                if not isinstance(known, TransientError):
+                    raise known from exc
+                self._pause(attempt, exc, "fetching messages")
+                continue
+            except _TRANSPORT_ERRORS as exc:
+                self._drop_service()
+                self._pause(attempt, exc, "fetching messages")
+                continue
+            retry: list[str] = []
+            failure: BaseException | None = None
+            for mid in pending:
+                response, error = replies.get(mid, (None, _MissingPart(mid)))
+                if error is None:
+                    yield mid, _decode_raw(mid, response)
+                elif isinstance(error, HttpError) and not _retryable(error):
+                    if _concerns_account(error):
+                        raise self._account_error(error) from error
+                    yield mid, _unavailable(error)
+                else:
+                    retry.append(mid)
+                    failure = error
+            pending = retry
+            if pending:
+                _log.info("Retrying %d of %d messages of a Gmail batch", len(pending), len(chunk))
+                self._pause(attempt, failure, "fetching messages")
+
+    def _send_batch(self, ids: list[str], replies: dict[str, tuple[Any, Exception | None]]) -> None:
+        def collect(request_id: str, response: Any, exception: Exception | None) -> None:
+            replies[request_id] = (response, exception)
+
+        service = self._service()
+        batch = BatchHttpRequest(callback=collect, batch_uri=self._batch_uri)
+        messages = service.users().messages()
+        for mid in ids:
+            batch.add(messages.get(userId="me", id=mid, format="raw", fields=RAW_FIELDS), request_id=mid)
+        batch.execute()
+
+    def _call(self, make: Callable[[Any], Any], cost: int, what: str) -> dict[str, Any]:
+        """Execute one request with quota and backoff; a 404 is re-raised for the caller to judge."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self._quota.acquire(cost)
+            try:
+                result = make(self._service()).execute()
+            except HttpError as exc:
+                if exc.resp is not None and exc.resp.status == 404:
+                    raise
+                if not _retryable(exc):
+                    raise self._account_error(exc) from exc
+                self._pause(attempt, exc, what)
+            except auth_exceptions.RefreshError as exc:
+                known = reconnect_error(exc)
+                if not isinstance(known, TransientError):
+                    raise known from exc
+                self._pause(attempt, exc, what)
+            except _TRANSPORT_ERRORS as exc:
+                self._drop_service()
+                self._pause(attempt, exc, what)
+            else:
+                return result if isinstance(result, dict) else {}
+
+    def _pause(self, attempt: int, failure: BaseException | None, what: str) -> None:
+        """Sleep before the next try, or give up with a TransientError after the last one."""
+        cause = _describe(failure)
+        if not self._backoff.can_retry(attempt):
+            raise TransientError(
+                f"Gmail is not answering ({cause}, {attempt} attempts while {what}); the scan will retry."
+            )
+        seconds = self._backoff.wait(attempt, _retry_after(failure))
+        _log.info("Gmail %s: %s; retrying in %.1f s", what, cause, seconds)
+
+    def _account_error(self, exc: HttpError) -> KnownError:
+        status = exc.resp.status if exc.resp is not None else 0
+        reasons = _reasons(exc)
+        if status == 401:
+            # google-auth already refreshed once and retried: the grant itself is refused.
+            return ReconnectNeeded(RECONNECT_MESSAGE)
+        if reasons & _DISABLED_REASONS:
+            return PermanentError(
+                "The Gmail API is not enabled for the Google Cloud project of Guard Inbox's OAuth "
+                "client. Enable it in the Google Cloud console (APIs & Services > Library > Gmail API)."
+            )
+        if status == 403 and reasons & _SCOPE_REASONS:
+            return ReconnectNeeded(
+                "Gmail account needs to be reconnected: its authorisation does not allow reading "
+                "mail. Reconnect it and allow \"View your email messages and settings\"."
+            )
+        detail = ", ".join(sorted(reasons)) or exc.reason or "no reason given"
+        return PermanentError(f"Gmail refused the request (HTTP {status}: {detail}).")
+
+    def _service(self) -> Any:
+        service = getattr(self._local, "service", None)
+        if service is None:
+            import google_auth_httplib2  # type: ignore[import-untyped]  # ships no type hints
+
+            transport = CountingHttp(self._count, self._endpoint, self._timeout)
+            authed = google_auth_httplib2.AuthorizedHttp(
+                self._credentials(), http=transport, max_refresh_attempts=1
+            )
+            service = build(
+                "gmail", "v1", http=authed, static_discovery=True, cache_discovery=False,
+                client_options={"api_endpoint": self._endpoint},
+            )
+            self._local.service, self._local.transport = service, transport
+            with self._count_lock:
+                self._transports.append(transport)
+        return service
+
+    def _drop_service(self) -> None:
+        """Forget this thread's service after a transport error; its connection may be half-dead."""
+        transport = getattr(self._local, "transport", None)
+        self._local.service = self._local.transport = None
+        if transport is not None:
+            with self._count_lock:
+                if transport in self._transports:
+                    self._transports.remove(transport)
+            transport.close()
+
+    def _count(self) -> None:
+        with self._count_lock:
+            self._requests += 1
+
+
+class _MissingPart(Exception):
+    """A batch answer that left out one of the requests we sent."""
+
+    def __str__(self) -> str:
+        return "a batch answer left out a message"
+
+
+def _decode_raw(mid: str, response: Any) -> bytes | Exception:
+    raw = response.get("raw") if isinstance(response, dict) else None
+    if not isinstance(raw, str):
+        return MessageUnavailable("Gmail sent this message without its content.")
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError:
+        return MessageUnavailable("Gmail sent this message's content in a form that could not be decoded.")
+
+
+def _unavailable(exc: HttpError) -> MessageUnavailable:
+    status = exc.resp.status if exc.resp is not None else 0
+    if status == 404:
+        error = MessageUnavailable("This message is no longer in the mailbox (deleted since it was listed).")
+    else:
+        reasons = ", ".join(sorted(_reasons(exc))) or http.client.responses.get(status, "")
+        error = MessageUnavailable(f"Gmail would not give this message (HTTP {status} {reasons}).")
+    error.__cause__ = exc
+    return error
+
+
+def _reasons(exc: HttpError) -> set[str]:
+    """Google's machine-readable reasons (errors[].reason, status, details[].reason) of an error."""
+    try:
+        content = exc.content.decode("utf-8", "replace") if isinstance(exc.content, bytes) else ""
+        error = json.loads(content).get("error", {})
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(error, dict):
+        return set()
+    found = {str(e["reason"]) for e in error.get("errors", ()) if isinstance(e, dict) and e.get("reason")}
+    found |= {str(d["reason"]) for d in error.get("details", ()) if isinstance(d, dict) and d.get("reason")}
+    if isinstance(error.get("status"), str) and error["status"]:
+        found.add(error["status"])
+    return found
+
+
+def _retryable(exc: HttpError) -> bool:
+    status = exc.resp.status if exc.resp is not None and hasattr(exc.resp, "status") else 0
+    if status == 429 or status >= 500:
+        return True
+    return status == 403 and bool(_reasons(exc) & _RATE_REASONS)
+
+
+def _concerns_account(exc: HttpError) -> bool:
+    """Errors of one message (404, 400) stay with that message; these stop the whole scan."""
+    status = exc.resp.status if exc.resp is not None else 0
+    return status in (401, 403)
+
+
+def _retry_after(failure: BaseException | None) -> float | None:
+    if not isinstance(failure, HttpError) or failure.resp is None:
+        return None
+    try:
+        return float(failure.resp.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(failure: BaseException | None) -> str:
+    """A short cause for a log line or a user message; never a URL with a query, never a token."""
+    if isinstance(failure, BatchError):
+        return "an unreadable batch answer"
+    if isinstance(failure, HttpError):
+        status = failure.resp.status if failure.resp is not None else 0
+        reason = ", ".join(sorted(_reasons(failure) & _RATE_REASONS)) or http.client.responses.get(status, "")
+        return f"HTTP {status} {reason}".strip()
+    if isinstance(failure, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(failure, TimeoutError):
+        return "timed out"
+    if isinstance(failure, httplib2.ServerNotFoundError):
+        return "server not found"
+    if isinstance(failure, OSError):
+        return failure.strerror or type(failure).__name__
+    if failure is None:
+        return "no answer"
+    return type(failure).__name__

@@ -1,0 +1,169 @@
+"""Stay inside Gmail's per-user quota instead of finding it with 429s, and back off when we do not.
+
+Google counts quota in units per user per minute (messages.list 5, messages.get 5, history.list 2,
+getProfile 1; 6,000 units/min for Cloud projects created since May 2026). Every thread scanning
+one account draws from the same budget at Google, so they must draw from one bucket here too:
+``QuotaLimiter.for_account`` hands the same limiter to every client of an address in this process.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+COST_LIST = 5
+COST_GET = 5
+COST_HISTORY = 2
+COST_PROFILE = 1
+DEFAULT_UNITS_PER_MINUTE = 6000
+
+
+class QuotaLimiter:
+    """A token bucket counted in quota units that refills ``units_per_minute`` evenly.
+
+    ``acquire`` reserves its units at once, letting the bucket go into debt, and then sleeps off
+    the debt outside the lock. Reserving first makes waiting threads queue in arrival order (no
+    thread starves behind a stream of small requests) and keeps the lock held for microseconds.
+    """
+
+    _registry: ClassVar[dict[str, QuotaLimiter]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        units_per_minute: int = DEFAULT_UNITS_PER_MINUTE,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if units_per_minute <= 0:
+            raise ValueError("units_per_minute must be positive")
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._capacity = float(units_per_minute)
+        self._available = float(units_per_minute)
+        self._updated = clock()
+        self._waited = 0.0
+
+    @classmethod
+    def for_account(cls, address: str, units_per_minute: int = DEFAULT_UNITS_PER_MINUTE) -> QuotaLimiter:
+        """The one limiter of ``address`` in this process, created on first use.
+
+        Process-wide on purpose: Google's quota is per user, whoever in this process spends it.
+        A changed budget (the setting was edited) is applied to the existing limiter.
+        """
+        key = address.strip().lower()
+        with cls._registry_lock:
+            limiter = cls._registry.get(key)
+            if limiter is None:
+                limiter = cls._registry[key] = cls(units_per_minute)
+            else:
+                limiter.set_budget(units_per_minute)
+            return limiter
+
+    @property
+    def units_per_minute(self) -> int:
+        return int(self._capacity)
+
+    @property
+    def waited_seconds(self) -> float:
+        """Total time callers slept waiting for quota (for reporting, not control)."""
+        with self._lock:
+            return self._waited
+
+    def set_budget(self, units_per_minute: int) -> None:
+        if units_per_minute <= 0:
+            raise ValueError("units_per_minute must be positive")
+        with self._lock:
+            self._refill()
+            self._capacity = float(units_per_minute)
+            self._available = min(self._available, self._capacity)
+
+    def available(self) -> float:
+        """Units that could be spent right now without waiting (negative while in debt)."""
+        with self._lock:
+            self._refill()
+            return self._available
+
+    def acquire(self, units: int) -> float:
+        """Take ``units``, sleeping until the bucket has refilled enough; returns seconds slept.
+
+        A request larger than the whole budget is clamped to it, or it could never be served.
+        """
+        if units <= 0:
+            return 0.0
+        with self._lock:
+            self._refill()
+            self._available -= min(float(units), self._capacity)
+            wait = -self._available / self._rate if self._available < 0 else 0.0
+            self._waited += wait
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    @property
+    def _rate(self) -> float:
+        return self._capacity / 60.0
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = max(0.0, now - self._updated)
+        self._updated = now
+        self._available = min(self._capacity, self._available + elapsed * self._rate)
+
+
+class Backoff:
+    """Exponential backoff with full jitter, floored at ``base`` and capped at ``cap`` seconds.
+
+    Attempt n (1-based retry number) sleeps a uniform random time in [base, min(cap, base*2^n)]:
+    the jitter spreads threads that failed together, the floor keeps us from hammering a server
+    that just said "slow down" (Google asks for >= 1 s). ``backoff_seconds`` adds up every sleep,
+    across threads, so a scan can report how long it was held back.
+    """
+
+    def __init__(
+        self,
+        base: float = 1.0,
+        cap: float = 32.0,
+        max_attempts: int = 6,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.base = base
+        self.cap = max(cap, base)
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self._rand = rand
+        self._lock = threading.Lock()
+        self._total = 0.0
+
+    @property
+    def backoff_seconds(self) -> float:
+        with self._lock:
+            return self._total
+
+    def can_retry(self, attempt: int) -> bool:
+        """Whether another try may follow try number ``attempt`` (1-based)."""
+        return attempt < self.max_attempts
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed try ``attempt``; a server's Retry-After is honoured up to cap."""
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempt))
+        delay = self.base + (ceiling - self.base) * self._rand()
+        if retry_after is not None and retry_after > delay:
+            delay = min(self.cap, retry_after)
+        return delay
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        seconds = self.delay(attempt, retry_after)
+        with self._lock:
+            self._total += seconds
+        self._sleep(seconds)
+        return seconds

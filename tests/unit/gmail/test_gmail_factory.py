@@ -1,0 +1,88 @@
+"""Opening sources per account kind, and adding an account from a token file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ADDRESS, promo
+from fakes import FakeGmail
+from guard_inbox.domain.errors import PermanentError, ReconnectNeeded
+from guard_inbox.domain.models import Account, AccountKind
+from guard_inbox.mail.gmail.factory import (
+    GmailSourceFactory,
+    fetch_profile_address,
+    import_token_file,
+    save_authorisation,
+)
+from guard_inbox.mail.gmail.source import GmailSource
+from guard_inbox.mail.gmail.tokens import FileTokenStore
+from guard_inbox.mail.local import LocalMailbox
+from guard_inbox.services.sources import LocalSourceFactory
+
+
+def test_factory_opens_gmail_and_hands_other_kinds_on(
+    tmp_path: Path, gmail: FakeGmail, info: dict[str, Any]
+) -> None:
+    store = FileTokenStore(tmp_path / "tokens.json")
+    store.save(ADDRESS, info)
+    ids = [gmail.add_message(promo(i)) for i in range(3)]
+    factory = GmailSourceFactory(store, LocalSourceFactory(), sync_state_of={7: ""}.__getitem__,
+                                 endpoint=gmail.base_url, query="category:promotions")
+    source = factory.open(Account(7, AccountKind.GMAIL, ADDRESS))
+    assert isinstance(source, GmailSource)
+    try:
+        assert list(source.list_ids(frozenset())) == ids
+        assert [m.provider_id for m in source.fetch(ids)] == ids
+    finally:
+        source.close()
+    mbox = tmp_path / "mail.mbox"
+    mbox.write_bytes(b"From a@b Mon Jan 01 00:00:00 2024\n" + promo(1) + b"\n")
+    assert isinstance(factory.open(Account(8, AccountKind.MBOX, str(mbox))), LocalMailbox)
+
+
+def test_factory_without_a_stored_token_asks_for_reconnect(tmp_path: Path) -> None:
+    factory = GmailSourceFactory(FileTokenStore(tmp_path / "tokens.json"), LocalSourceFactory())
+    with pytest.raises(ReconnectNeeded, match="no Gmail authorisation"):
+        factory.open(Account(1, AccountKind.GMAIL, "nobody@example.org"))
+
+
+def test_token_file_is_imported_and_stored_under_its_mailbox(
+    tmp_path: Path, gmail: FakeGmail, info: dict[str, Any]
+) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(json.dumps(info))
+    checked = import_token_file(path)
+    assert checked["refresh_token"] == info["refresh_token"]
+    assert fetch_profile_address(checked, gmail.base_url) == ADDRESS
+    store = FileTokenStore(tmp_path / "tokens.json")
+    assert save_authorisation(store, checked, gmail.base_url) == ADDRESS
+    assert store.load(ADDRESS) is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[]", "not an authorised-user token"),
+        ('{"installed": {}}', "OAuth client file"),
+        ('{"type": "service_account"}', "service-account"),
+        ('{"client_id": "a", "client_secret": "b", "scopes": []}', "lacks refresh_token"),
+        ('{"refresh_token": "r", "client_id": "a", "client_secret": "b"}', "scopes"),
+        ('{"refresh_token": "r", "client_id": "a", "client_secret": "b", '
+         '"scopes": ["https://www.googleapis.com/auth/drive"]}', "gmail.readonly"),
+        ("{oops", "not JSON"),
+    ],
+)
+def test_bad_token_files_say_what_is_wrong(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(content)
+    with pytest.raises(PermanentError, match=message):
+        import_token_file(path)
+
+
+def test_missing_token_file(tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="does not exist"):
+        import_token_file(tmp_path / "none.json")
