@@ -83,7 +83,7 @@ def _walk_json(node: object, depth: int = 0) -> Iterator[dict[str, object]]:
             yield from _walk_json(value, depth + 1)
 
 
-def _from_json_ld(tree: LexborHTMLParser) -> Iterator[FoundCode]:
+def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, object]]:
     for script in tree.css("script"):
         kind = (script.attributes.get("type") or "").strip().lower()
         if kind != "application/ld+json":
@@ -95,19 +95,7 @@ def _from_json_ld(tree: LexborHTMLParser) -> Iterator[FoundCode]:
             # must not hide the rest of the message.
             logger.debug("skipping unparsable JSON-LD block")
             continue
-        for item in _walk_json(document):
-            if not _is_discount_offer(item.get("@type")):
-                continue
-            code = _clean_code(_text_field(item, "discountCode"))
-            if not code:
-                continue
-            yield FoundCode(
-                code=code,
-                discount=_text_field(item, "description"),
-                expires=parse_datetime(_text_field(item, "availabilityEnds")),
-                link=_text_field(item, "url"),
-                source=SOURCE,
-            )
+        yield from _walk_json(document)
 
 
 def _prop_value(node: LexborNode) -> str:
@@ -119,31 +107,69 @@ def _prop_value(node: LexborNode) -> str:
     return normalise_whitespace(node.text(deep=True, separator=" "))
 
 
-def _from_microdata(tree: LexborHTMLParser) -> Iterator[FoundCode]:
+def _microdata_objects(tree: LexborHTMLParser) -> Iterator[dict[str, object]]:
     for scope in tree.css("[itemtype]"):
-        if not _is_discount_offer((scope.attributes.get("itemtype") or "").strip()):
-            continue
-        props: dict[str, str] = {}
+        props: dict[str, object] = {"@type": (scope.attributes.get("itemtype") or "").strip()}
         for prop in scope.css("[itemprop]"):
             for name in (prop.attributes.get("itemprop") or "").split():
                 props.setdefault(name, _prop_value(prop))
-        code = _clean_code(props.get("discountCode", ""))
-        if code:
-            yield FoundCode(
+        yield props
+
+
+def _has_type(item: dict[str, object], wanted: str) -> bool:
+    types = item.get("@type")
+    listed = types if isinstance(types, list) else [types]
+    return any(isinstance(t, str) and _last_segment(t) == wanted for t in listed)
+
+
+_CURRENCY = {"USD": "$", "GBP": "£", "EUR": "€", "CAD": "$", "AUD": "$"}
+
+
+def _card_discount(card: dict[str, object]) -> str:
+    """A PromotionCard's saving as a shopper reads it: "$20 off"."""
+    value = _text_field(card, "discountValue")
+    if not value:
+        return ""
+    value = value[:-3] if value.endswith(".00") else value.removesuffix(".0")
+    currency = _text_field(card, "priceCurrency").upper()
+    symbol = _CURRENCY.get(currency)
+    return f"{symbol}{value} off" if symbol else f"{value} {currency} off".replace("  ", " ")
+
+
+def codes_from_objects(objects: list[dict[str, object]]) -> list[FoundCode]:
+    """Codes of every ``DiscountOffer`` among schema.org objects, with the ``Organization``
+    name as merchant and a ``PromotionCard``'s discount and link as fallbacks."""
+    merchant = next((_text_field(o, "name") for o in objects if _has_type(o, "Organization")), "")
+    card = next((o for o in objects if _has_type(o, "PromotionCard")), {})
+    found: list[FoundCode] = []
+    for item in objects:
+        if not _is_discount_offer(item.get("@type")):
+            continue
+        code = _clean_code(_text_field(item, "discountCode"))
+        if not code:
+            continue
+        found.append(
+            FoundCode(
                 code=code,
-                discount=props.get("description", ""),
-                expires=parse_datetime(props.get("availabilityEnds", "")),
-                link=props.get("url", ""),
+                merchant=merchant,
+                discount=_text_field(item, "description") or _card_discount(card),
+                expires=parse_datetime(_text_field(item, "availabilityEnds")),
+                link=_text_field(item, "url") or _text_field(card, "url"),
                 source=SOURCE,
             )
+        )
+    return found
 
 
 class MarkupExtractor:
     """Extractor for schema.org ``DiscountOffer`` annotations in the HTML body."""
 
     def extract(self, message: MailMessage) -> list[FoundCode]:
-        html = message.html
-        if "DiscountOffer" not in html[:MAX_HTML_CHARS]:
+        html = message.html[:MAX_HTML_CHARS]
+        if "DiscountOffer" not in html:
             return []  # cheap pre-check: almost no mail carries promotion markup
-        tree = LexborHTMLParser(html[:MAX_HTML_CHARS])
-        return [*_from_json_ld(tree), *_from_microdata(tree)]
+        tree = LexborHTMLParser(html)
+        return [
+            *codes_from_objects(list(_json_ld_objects(tree))),
+            *codes_from_objects(list(_microdata_objects(tree))),
+        ]

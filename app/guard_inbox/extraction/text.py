@@ -3,12 +3,14 @@
 Promo codes live in what a person *sees*: link text, button labels, image ``alt`` text (codes
 are often baked into banner images) and the hidden preheader. What they never see -- CSS,
 scripts, conditional comments, ``<head>`` -- is where most false positives come from, so it is
-dropped here once instead of being filtered by every rule.
+dropped here once instead of being filtered by every rule.  Link targets are kept apart, each
+with the place in the text where its label sits, so a code can be given the link next to it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -17,6 +19,10 @@ from guard_inbox.domain.models import MailMessage
 # Marketing mail is rarely over 200 KB; the cap only stops a pathological body from
 # stalling a scan worker.
 MAX_HTML_CHARS = 2_000_000
+# The rules read at most this much text per part; codes sit near the top of a message and a
+# novel-length body is not worth a scan worker's time.
+MAX_TEXT_CHARS = 60_000
+MAX_LINKS = 400
 
 _DROP_TAGS = ("head", "style", "script", "noscript", "template", "svg", "object", "title")
 
@@ -36,6 +42,26 @@ _INVISIBLE = re.compile(
 )
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_LINE_EDGES = re.compile(r" *\n *")
+_URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link target and where in the document text its label (or the bare URL) sits."""
+
+    href: str
+    position: int
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What the rules read: subject, plain part and visible HTML text in one string."""
+
+    text: str
+    links: tuple[Link, ...]
+    subject_end: int  # the subject is text[:subject_end]
 
 
 def normalise_whitespace(text: str) -> str:
@@ -44,24 +70,25 @@ def normalise_whitespace(text: str) -> str:
     Rules match across single spaces only, so every source of text goes through this to
     make ``Use  code\\u00a0SAVE`` and ``Use code SAVE`` look the same.
     """
-    text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
-    lines = (line.strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _INVISIBLE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def _parse(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html[:MAX_HTML_CHARS])
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML body, one block element per line.
+def html_view(html: str) -> tuple[str, list[Link]]:
+    """Visible text of an HTML body (one block element per line) and its links.
 
     Images become their ``alt`` text and form buttons their label, because retailers put
     codes there; everything invisible by construction (styles, scripts, comments) goes.
     """
     if not html.strip():
-        return ""
+        return "", []
     tree = _parse(html)
     for node in tree.css(", ".join(_DROP_TAGS)):
         node.decompose()
@@ -72,16 +99,39 @@ def html_to_text(html: str) -> str:
         kind = (node.attributes.get("type") or "").lower()
         value = node.attributes.get("value") or ""
         node.replace_with(f" {value} " if kind in ("submit", "button") and value else " ")
+    anchors: list[tuple[str, str]] = []
+    for node in tree.css("a[href]"):
+        href = (node.attributes.get("href") or "").strip()
+        if href and len(anchors) < MAX_LINKS:
+            anchors.append((href, " ".join(node.text(deep=True, separator="").split())))
     for node in tree.css(_BLOCK_TAGS):
         node.insert_after("\n")
         if node.tag != "br":
             node.insert_before("\n")
     root = tree.body or tree.root
     if root is None:
-        return ""
+        return "", []
     # One line per block: HTML layout nests blocks deeply, and blank lines would make every
     # table cell look like a new paragraph to the rules' context windows.
-    return _BLANK_LINES.sub("\n", normalise_whitespace(root.text(deep=True, separator="")))
+    text = _BLANK_LINES.sub("\n", normalise_whitespace(root.text(deep=True, separator="")))
+    return text, _place(text, anchors)
+
+
+def _place(text: str, anchors: list[tuple[str, str]]) -> list[Link]:
+    """Find each anchor's label in ``text``, in document order (labels repeat, order does not)."""
+    placed: list[Link] = []
+    cursor = 0
+    for href, label in anchors:
+        at = text.find(label, cursor) if label else -1
+        if at >= 0:
+            cursor = at + len(label)
+        placed.append(Link(href, at if at >= 0 else cursor, label))
+    return placed
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML body, one block element per line."""
+    return html_view(html)[0]
 
 
 def links(html: str) -> list[str]:
@@ -92,13 +142,50 @@ def links(html: str) -> list[str]:
     return [href.strip() for href in hrefs if href and href.strip()]
 
 
-def message_text(message: MailMessage) -> str:
-    """All readable body text of ``message``: the plain part, then the HTML part.
+def text_links(text: str, offset: int = 0) -> list[Link]:
+    """Bare URLs written in plain text, with their positions."""
+    return [Link(m.group(0).rstrip(".,;:!?"), offset + m.start()) for m in _URL.finditer(text)][:MAX_LINKS]
 
-    Both are kept because senders disagree about which part is complete (some plain parts
+
+def build_document(message: MailMessage) -> Document:
+    """Subject, plain part and HTML text of ``message`` with every link placed in it.
+
+    Both parts are kept because senders disagree about which part is complete (some plain parts
     are a stub saying "view in browser", some HTML parts are a single image).  The Gmail
     snippet is the fallback when there is no body at all.
     """
+    subject = normalise_whitespace(message.subject)[:1000]
+    plain = normalise_whitespace(message.text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
+    html_text, anchors = html_view(message.html)
+    html_text = html_text[:MAX_TEXT_CHARS]
+    pieces: list[str] = []
+    found: list[Link] = []
+    length = subject_end = 0
+    for piece in (subject, plain, html_text):
+        if not piece:
+            continue
+        if pieces:
+            pieces.append("\n\n")
+            length += 2
+        start = length
+        if piece is html_text:
+            found += [Link(a.href, start + a.position, a.label) for a in anchors]
+        else:
+            found += text_links(piece, start)
+        pieces.append(piece)
+        length += len(piece)
+        if piece is subject:
+            subject_end = length
+    if not pieces or (len(pieces) == 1 and subject):
+        snippet = normalise_whitespace(message.snippet)
+        if snippet:
+            pieces += ["\n\n", snippet] if pieces else [snippet]
+    text = "".join(pieces)
+    return Document(text=text, links=tuple(found), subject_end=subject_end)
+
+
+def message_text(message: MailMessage) -> str:
+    """All readable body text of ``message``: the plain part, then the HTML part."""
     parts = [normalise_whitespace(message.text), html_to_text(message.html)]
     body = "\n\n".join(part for part in parts if part)
     return body or normalise_whitespace(message.snippet)

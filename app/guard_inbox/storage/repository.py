@@ -9,9 +9,9 @@ import peewee
 
 from guard_inbox.domain.models import (
     Account,
-    CodeQuery,
     AccountKind,
     AccountStatus,
+    CodeQuery,
     FoundCode,
     MailMessage,
     StoredCode,

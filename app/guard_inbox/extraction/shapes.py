@@ -1,0 +1,113 @@
+"""Whether a cued token looks like something a shopper types at checkout.
+
+A code is short, ASCII, and usually capitals with digits (SAVE20) or a deliberate word
+(WELCOME, spring).  Prices, dates, phone and order numbers, hex colours, units, gift-card
+serials, ordinary words and the cue words themselves are not -- and how much evidence a token
+needs depends on how strongly it was cued.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class Strength(enum.IntEnum):
+    """How sure a cue is that the next token is a shopper's code."""
+
+    BARE = 0  # no code word, only a verb and a discount beside it: "use SAVE20 for 20% off"
+    WEAK = 1  # "code: X" -- also says "verification code: X"
+    MEDIUM = 2  # "use code X", "with code X", "tu código X"
+    STRONG = 3  # "promo code X", "coupon X", "kod rabatowy X", "enter X at checkout"
+
+
+_LEADING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e*_([{<`"
+_TRAILING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb*_)]}>`.,;:!?"
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e`"
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{1,23})[A-Za-z0-9]")
+_DIGIT_GROUPS = re.compile(r"[\d_-]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_UNIT = re.compile(
+    r"\d+(?:am|pm|st|nd|rd|th|h|hr|hrs|min|mins|x|k|g|gb|mb|tb|kg|lb|lbs|oz|ml|cm|mm|km|m|in"
+    r"|ft|px|em|pt|s|ms|d|yo|p|fps|hz|khz|mhz|ghz|usd|eur|gbp|pln|aud|cad|chf|mxn|brl|w|v|mah"
+    r"|gbps|mbps|kw|kwh|l|cl|dl)",
+    re.IGNORECASE,
+)
+_HEX_COLOUR = re.compile(r"[0-9a-f]{3}|[0-9a-f]{6}", re.IGNORECASE)
+_MAX_DIGITS = 8
+
+_STOPWORD_LIST = """
+    A ABOUT ABOVE ACCOUNT ADD ADDED ALL ALSO AN AND ANY APP APPLIED APPLY ARE AS AT AUTO
+    AUTOMATICALLY BACK BAG BASKET BE BELOW BONUS BOX BUTTON BY CAN CART CHECK CHECKOUT CLAIM
+    CLICK CODE CODES COPIED COPY COUPON COUPONS CSS DEAL DEALS DETAILS DISCOUNT DISCOUNTS DIV
+    EACH EMAIL END ENDS ENTER ENTERED EVERYTHING EXCLUSIVE EXP EXPIRED EXPIRES EXPIRY EXTRA
+    FIELD FIRST FOR FREE FROM GET GIFT HERE HTML HTTP HTTPS IF IMPORTANT IN INCLUDED INSTANTLY
+    IS IT ITS JSON LAST LATER LINK MORE MY NEEDED NEW NEXT NO NONE NOT NOW OF OFF OFFER OFFERS
+    ON ONE ONLINE ONLY OR ORDER ORDERS OUR PAGE PIN PLEASE PLUS PROMO PROMOCODE PROMOTION
+    REDEEM REQUIRED REVEAL SALE SAVE SAVINGS SEE SHOP SHOWN SITE SITEWIDE SMS SOON SPECIAL
+    STORE TAP TERMS TEXT THAT THE THIS TO TODAY TONIGHT TWO UNLOCK UNTIL URL USE USED USING
+    VALID VIEW VOUCHER VOUCHERS WEBSITE WEEKEND WHEN WILL WITH WWW YES YOU YOUR
+    JAN FEB MAR APR MAY JUN JUL AUG SEP SEPT OCT NOV DEC JANUARY FEBRUARY MARCH APRIL JUNE
+    JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER MON TUE TUES WED THU THUR THURS FRI SAT
+    SUN MONDAY TUESDAY WEDNESDAY THURSDAY FRIDAY SATURDAY SUNDAY MIDNIGHT USD EUR GBP PLN
+    OTP NA TBA TBD INSTORE IN-STORE ACTIVE APPLIES AVAILABLE BEGINS CONDITIONS EXCLUDED
+    EXCLUSIONS EXPIRING ENDING HURRY INSIDE INVALID LIMITED NECESSARY RESTRICTIONS SENT STARTS
+    TIME WITHIN WORK WORKS PAYPAL SHOPPAY AFTERPAY KLARNA AFFIRM SEZZLE APPLEPAY GOOGLEPAY
+    VENMO ZIP UPS USPS DHL FEDEX COD VISA AMEX MASTERCARD AUTOMATIC DIGITAL NEEDED ANYTHING
+    BOGO SHIPPING DELIVERY RETURNS ACCESS MEMBER MEMBERS VIP LOGIN SIGNIN SIGNUP ACCOUNT NUMBER
+    TRACKING TRACK STATUS HELP FAQ CONTACT UNSUBSCRIBE PRIVACY POLICY COOKIES APP STORE
+    CODIGO CÓDIGO CODICE KOD KODU KODEM CUPON CUPÓN CUPOM GUTSCHEIN GUTSCHEINCODE RABATT
+    RABATTCODE SCONTO DESCUENTO DESCONTO REMISE REDUCTION OFERTA OFFERTA ANGEBOT GRATIS
+    GRATUIT GRÁTIS AHORA JETZT ADESSO AGORA TERAZ ICI AQUI HIER QUI TUTTO TODO TOUT ALLES
+    WSZYSTKO SOLDES REBAJAS SALDI PROMOCJA PROMOCION PROMOCIÓN PROMOÇÃO ENVIO LIVRAISON
+    VERSAND FRETE DOSTAWA EL LA LE LES IL LO DER DIE DAS DEN DEM ET Y E I W Z NA DO PER PARA
+    POUR FÜR CON AVEC MIT POR PAR SUR SU EM NO TU TON VOTRE DEIN IHR SEU TWÓJ
+    CHECK-OUT E-MAIL
+"""
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+def unwrap(raw: str) -> tuple[str, bool, int]:
+    """Strip quotes/emphasis around a raw chunk: (token, was_quoted, chars_stripped_left)."""
+    stripped_left = raw.lstrip(_LEADING)
+    offset = len(raw) - len(stripped_left)
+    quoted = any(ch in _QUOTES for ch in raw[:offset])
+    return stripped_left.rstrip(_TRAILING), quoted, offset
+
+
+def shape_ok(token: str, strength: Strength, quoted: bool, *, named: bool) -> bool:
+    """Whether the cued token looks like something typed at checkout, given how it was cued."""
+    if not _TOKEN.fullmatch(token) or token.upper() in _STOPWORDS:
+        return False
+    digits = sum(ch.isdigit() for ch in token)
+    letters = [ch for ch in token if ch.isalpha()]
+    if strength is Strength.BARE and not token.isupper():
+        return False  # uncued: only the unmistakable SAVE20 / FREESHIP shape
+    if not letters:
+        # All digits: prices, dates, PINs, phone and order numbers look the same, so only
+        # a cue that literally says "promo code" vouches for one.
+        return (
+            strength is Strength.STRONG
+            and named
+            and token.isdigit()
+            and 4 <= len(token) <= _MAX_DIGITS
+            and not _YEAR.fullmatch(token)
+        )
+    if digits > _MAX_DIGITS or _DIGIT_GROUPS.fullmatch(token) or _UNIT.fullmatch(token):
+        return False
+    if token.count("-") >= 2 and (len(token) >= 14 or sum(part.isdigit() for part in token.split("-")) >= 2):
+        return False  # ABCD-EFGHIJ-KLMN, FDG-7741-2290-KQ: gift-card claim codes and serials
+    if token.count("-") >= 3:
+        return False
+    if _HEX_COLOUR.fullmatch(token) and digits:
+        return False
+    if not digits:
+        word = "".join(letters)
+        if word.islower() or (word[0].isupper() and word[1:].islower()):
+            return quoted  # an ordinary word unless the sender quoted it
+        if not word.isupper():
+            return quoted or named  # CamelCase: PayPal, ShopPay ... unless named
+        if strength is Strength.WEAK:
+            return quoted or len(token) >= 5
+        return len(token) >= 4 or strength is Strength.STRONG
+    return strength > Strength.WEAK or any(ch.isupper() for ch in letters)
