@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from guard_inbox import cli
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account
+from guard_inbox.extraction.ai import AiExtractor, AiSettings
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import setup_logging
@@ -63,8 +65,27 @@ def build_runtime(paths: AppPaths, settings: Settings, token_store: TokenStore) 
         max_results=int(settings.get("gmail.max_results")),
         quota_units_per_minute=int(settings.get("gmail.quota_units_per_minute")),
     )
-    runtime = Runtime(paths, settings, sources, ExtractionPipeline())
+    runtime = Runtime(paths, settings, sources, ExtractionPipeline(ai=build_ai(settings, token_store)))
     return runtime
+
+
+AI_KEY_ENTRY = "ai:openai-api-key"  # the AI key shares the token store (keyring or 0600 file)
+
+
+def build_ai(settings: Settings, token_store: TokenStore) -> AiExtractor | None:
+    """The optional model layer; None unless switched on (the scan never needs it)."""
+    if not settings.get("ai.enabled"):
+        return None
+    key = os.environ.get("OPENAI_API_KEY", "")
+    if not key:
+        stored = token_store.load(AI_KEY_ENTRY) or {}
+        key = str(stored.get("api_key", ""))
+    return AiExtractor(AiSettings(
+        enabled=True, base_url=settings.get("ai.base_url"), model=settings.get("ai.model"),
+        api_key=key, all_messages=bool(settings.get("ai.all_messages")),
+        token_budget=int(settings.get("ai.token_budget")),
+        timeout_seconds=float(settings.get("ai.timeout_seconds")),
+    ))
 
 
 def build_gmail_accounts(runtime: Runtime, settings: Settings, token_store: TokenStore) -> GmailAccounts:

@@ -294,6 +294,7 @@ def _job_dict(job: Job) -> dict[str, Any]:
         "state": job.state.value, "trigger": job.trigger, "priority": job.priority,
         "total": job.total, "scanned": job.scanned, "codes_found": job.codes_found,
         "codes_new": job.codes_new, "attempts": job.attempts, "error": job.error,
+        "ai_tokens": job.tokens_used,
         "created_at": _when(job.created_at), "started_at": _when(job.started_at),
         "finished_at": _when(job.finished_at),
     }

@@ -125,6 +125,7 @@ class Job:
     worker_id: str = ""
     cancel_requested: bool = False
     account_label: str = ""
+    tokens_used: int = 0
 
 
 @dataclass(frozen=True, slots=True)

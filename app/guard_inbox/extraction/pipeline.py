@@ -50,6 +50,11 @@ class ExtractionPipeline:
         )
         self._ai = ai
 
+    def take_usage(self) -> int:
+        """AI tokens this thread used since its last call (0 without an AI layer)."""
+        take = getattr(self._ai, "take_usage", None)
+        return int(take()) if callable(take) else 0
+
     def extract(self, message: MailMessage) -> list[FoundCode]:
         merged: dict[str, FoundCode] = {}
         text: str | None = None

@@ -112,7 +112,9 @@ class Runtime:
             base_seconds=float(self.settings.get("scan.retry_backoff_base")),
             factor=float(self.settings.get("scan.retry_backoff_factor")),
         )
-        return ScanService(self.repository, self.lifecycle, self.sources, self.extractor, policy)
+        meter = getattr(self.extractor, "take_usage", None)
+        return ScanService(self.repository, self.lifecycle, self.sources, self.extractor, policy,
+                           take_ai_tokens=meter if callable(meter) else (lambda: 0))
 
     def start_workers(self, threads: int | None = None) -> WorkerPool:
         count = int(threads or self.settings.get("scan.concurrency"))

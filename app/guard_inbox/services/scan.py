@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -70,12 +70,14 @@ class ScanService:
         sources: SourceFactory,
         extractor: Extractor,
         retry: RetryPolicy,
+        take_ai_tokens: Callable[[], int] = lambda: 0,
     ) -> None:
         self.repository = repository
         self.lifecycle = lifecycle
         self.sources = sources
         self.extractor = extractor
         self.retry = retry
+        self.take_ai_tokens = take_ai_tokens  # per-thread counter: a job runs on one thread
 
     def run(self, job_id: int, worker_id: str, shutting_down: threading.Event) -> Outcome:
         try:
@@ -133,7 +135,9 @@ class ScanService:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
         ids = source.list_ids(self.repository.scanned_ids(account.id))
-        progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids))
+        self.take_ai_tokens()  # drop what an earlier job on this thread left uncounted
+        progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids),
+                             take_ai_tokens=self.take_ai_tokens)
         progress.flush(force=True)
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = ids[start : start + FETCH_CHUNK]
@@ -164,9 +168,11 @@ class _Progress:
     """Buffers results; writes checkpoint + progress every 50 messages or 0.5 s."""
 
     def __init__(
-        self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int
+        self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int,
+        take_ai_tokens: Callable[[], int],
     ) -> None:
         self.job = job
+        self.take_ai_tokens = take_ai_tokens
         self.repository = repository
         self.lifecycle = lifecycle
         self.total = total
@@ -195,6 +201,9 @@ class _Progress:
             self.new += new
             self.pending = []
         self.last_flush = time.monotonic()
+        tokens = self.take_ai_tokens()
+        if tokens:
+            self.lifecycle.jobs.add_tokens(self.job.id, tokens)
         if self.lifecycle.progress(self.job, self.total, self.scanned, self.found, self.new):
             raise ScanCancelled()
 

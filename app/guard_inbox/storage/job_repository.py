@@ -36,6 +36,7 @@ def _job(row: JobRow, label: str = "") -> Job:
         worker_id=row.worker_id,
         cancel_requested=bool(row.cancel_requested),
         account_label=label,
+        tokens_used=row.tokens_used,
     )
 
 

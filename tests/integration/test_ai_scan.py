@@ -1,0 +1,88 @@
+"""Scans with the AI layer on: the model can add nothing invented, and never fails a job."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fakes.openai_server import FakeOpenAI, codes_json
+from guard_inbox.domain.models import JobState
+from guard_inbox.extraction.ai import AiExtractor, AiSettings
+from guard_inbox.extraction.pipeline import ExtractionPipeline
+from guard_inbox.jobs.runtime import Runtime
+from guard_inbox.paths import AppPaths
+from guard_inbox.services.sources import LocalSourceFactory
+from guard_inbox.settings import Settings
+from mailgen import promo_code, write_mbox
+from test_job_lifecycle import final, mbox_account
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[[], Runtime]]:
+    made: list[tuple[Runtime, AiExtractor]] = []
+
+    def make() -> Runtime:
+        ai = AiExtractor(AiSettings(enabled=True, base_url=fake_openai.base_url, model="gpt-fake",
+                                    api_key=fake_openai.api_key, all_messages=True,
+                                    timeout_seconds=1.0))
+        paths = AppPaths(data_dir).ensure()
+        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                          ExtractionPipeline(ai=ai))
+        made.append((runtime, ai))
+        return runtime
+
+    yield make
+    for runtime, ai in made:
+        runtime.close()
+        ai.close()
+
+
+def test_model_answers_are_checked_against_the_mail(
+    ai_runtime: Callable[[], Runtime], fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "m.mbox"
+    expected = write_mbox(mbox, 6)
+    # The model repeats the real code and invents one that is in no email.
+    fake_openai.content = lambda body: codes_json(
+        next(c for c in expected if c in json.dumps(body)), "INVENTED42"
+    )
+    fake_openai.usage = (120, 30)
+    runtime = ai_runtime()
+    runtime.start_workers(2)
+    job = final(runtime, runtime.control.start_scan(mbox_account(runtime, mbox)).id)
+    assert job.state is JobState.COMPLETED
+    assert {c.code for c in runtime.queries.codes()} == expected  # nothing invented stored
+    assert len(fake_openai.requests) == 6
+    assert job.tokens_used == 6 * 150  # usage recorded per job
+
+
+@pytest.mark.parametrize("fault", ["rate_limited", "server_error", "timeout", "junk"])
+def test_model_faults_fall_back_to_rules_and_the_job_completes(
+    ai_runtime: Callable[[], Runtime], fake_openai: FakeOpenAI, tmp_path: Path, fault: str
+) -> None:
+    if fault == "rate_limited":
+        fake_openai.status = 429
+    elif fault == "server_error":
+        fake_openai.status = 500
+    elif fault == "timeout":
+        fake_openai.delay = 2.5
+    else:
+        fake_openai.content = '{"codes": [{"code": 42'  # truncated JSON
+    mbox = tmp_path / "m.mbox"
+    expected = write_mbox(mbox, 3)
+    runtime = ai_runtime()
+    runtime.start_workers(1)
+    job = final(runtime, runtime.control.start_scan(mbox_account(runtime, mbox)).id, timeout=90)
+    assert job.state is JobState.COMPLETED, job.error
+    assert {c.code for c in runtime.queries.codes()} == expected
+    assert promo_code(0) in expected
+    assert fake_openai.requests  # the model was really asked
