@@ -122,8 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             def connect_gmail() -> Account:
                 return gmail.connect(open_browser=True)
 
+            def save_ai_key(key: str) -> None:
+                token_store.save(AI_KEY_ENTRY, {"api_key": key})
+
             return run_gui(runtime, ring, sys.argv[:1], connect_gmail=connect_gmail,
-                           self_test=args.self_test)
+                           save_ai_key=save_ai_key, self_test=args.self_test)
         return cli.Cli(runtime, gmail).run(args)
     except KnownError as exc:
         print(f"guard-inbox: {exc}", file=sys.stderr)

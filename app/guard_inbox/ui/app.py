@@ -53,6 +53,7 @@ def run_gui(
     argv: Sequence[str],
     *,
     connect_gmail: Callable[[], Account] | None = None,
+    save_ai_key: Callable[[str], None] | None = None,
     self_test: bool = False,
 ) -> int:
     _choose_platform()
@@ -69,7 +70,7 @@ def run_gui(
     instance = InstanceServer(runtime.paths.data_dir)
     _quit_on_signals(app)
     install_crash_dialog(ring)
-    window = MainWindow(runtime, connect_gmail=connect_gmail)
+    window = MainWindow(runtime, connect_gmail=connect_gmail, save_ai_key=save_ai_key)
     instance.show_requested.connect(window.bring_to_front)
     if not (runtime.settings.get("ui.start_minimised") and window.tray.available):
         window.show()

@@ -60,11 +60,13 @@ class MainWindow(QMainWindow):
     gmail_connect_started = Signal()
 
     def __init__(self, runtime: Runtime, *, connect_gmail: Callable[[], Account] | None = None,
+                 save_ai_key: Callable[[str], None] | None = None,
                  state_file: Path | None = None) -> None:
         super().__init__()
         self.runtime = runtime
         self.settings = runtime.settings
         self._connect_gmail = connect_gmail
+        self._save_ai_key = save_ai_key
         self.tasks = TaskManager(self)
         self.bridge: EventBridge | None = None
         self._kinds: dict[int, AccountKind] = {}
@@ -303,7 +305,14 @@ class MainWindow(QMainWindow):
                        lambda message: SourceViewer(message, code.code, self).show(), self._report)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(), parent=self)
+        save_key = self._save_ai_key
+
+        def store_key(key: str) -> None:  # the keyring may block on D-Bus: not on this thread
+            if save_key is not None and key:
+                self.tasks.run(lambda: save_key(key), None, self._report)
+
+        dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(),
+                                save_api_key=store_key, parent=self)
         if dialog.exec():
             self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
             self.show_message("Settings saved. Worker threads change on the next start.")
