@@ -50,8 +50,12 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False) -> RingBuffer
         handler._guard_inbox = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     # Third-party chatter stays at WARNING unless asked for.
-    for noisy in ("huey", "googleapiclient.discovery_cache", "urllib3", "httpx", "openai"):
+    for noisy in ("huey", "googleapiclient.discovery_cache", "urllib3", "httpx", "httpx2", "httpcore2",
+                  "openai"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # These log OAuth token responses, PKCE verifiers and client secrets at DEBUG: never below INFO.
+    for secretive in ("requests_oauthlib", "oauthlib", "google_auth_oauthlib"):
+        logging.getLogger(secretive).setLevel(logging.INFO if verbose else logging.WARNING)
     _install_thread_excepthook()
     return ring
 

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gmail_helpers import ADDRESS, fast_backoff, promo
 
-from conftest import ADDRESS, fast_backoff, promo
 from fakes import FakeGmail, FakeGoogleOAuth
 from guard_inbox.domain.errors import ReconnectNeeded, TransientError
 from guard_inbox.mail.gmail.auth import RECONNECT_MESSAGE
-from guard_inbox.mail.gmail.client import GmailClient, HistoryExpired, MessageUnavailable
+from guard_inbox.mail.gmail.client import GmailClient
+from guard_inbox.mail.gmail.errors import HistoryExpired, MessageUnavailable
 from guard_inbox.mail.gmail.quota import Backoff
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 
@@ -166,8 +167,13 @@ def test_expired_token_is_refreshed_once_and_saved(
     oauth.expire_access_tokens()  # the token still looks valid to us; Gmail answers 401
     with caplog.at_level(logging.DEBUG):
         ids = client.list_ids("")
+        assert oauth.refresh_requests == 1
         assert len(dict(client.get_raw_many(ids))) == 60
-    assert oauth.refresh_requests == 1
+        assert oauth.refresh_requests == 1
+        oauth.expire_access_tokens()  # now the batch parts get the 401s
+        got = dict(client.get_raw_many(ids))
+    assert len(got) == 60 and all(isinstance(raw, bytes) for raw in got.values())
+    assert oauth.refresh_requests == 2
     saved = store.load(ADDRESS)
     assert saved is not None and saved["token"] == oauth.issued_access_tokens[-1]
     assert saved["refresh_token"] == info["refresh_token"]

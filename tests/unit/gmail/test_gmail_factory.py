@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gmail_helpers import ADDRESS, promo
 
-from conftest import ADDRESS, promo
 from fakes import FakeGmail
 from guard_inbox.domain.errors import PermanentError, ReconnectNeeded
 from guard_inbox.domain.models import Account, AccountKind

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from conftest import promo
+from gmail_helpers import ADDRESS, promo
+
 from fakes import FakeGmail
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
+from guard_inbox.mail.gmail.auth import LockedCredentials
 from guard_inbox.mail.gmail.client import GmailClient
+from guard_inbox.mail.gmail.quota import QuotaLimiter
 from guard_inbox.mail.gmail.source import GmailSource
 
 QUERY = "category:promotions"
@@ -91,7 +96,30 @@ def test_fetch_decodes_messages_and_reports_vanished_ones(
     ids = [gmail.add_message(promo(i, subject=f"Deal {i}")) for i in range(3)]
     gmail.delete_message(ids[1])
     items = {item.provider_id: item for item in GmailSource(make_client(info), QUERY).fetch(ids)}
-    assert isinstance(items[ids[0]], MailMessage) and items[ids[0]].subject == "Deal 0"
-    assert "SAVE2" in items[ids[2]].text  # type: ignore[union-attr]
+    first, third = items[ids[0]], items[ids[2]]
+    assert isinstance(first, MailMessage) and first.subject == "Deal 0"
+    assert isinstance(third, MailMessage) and "SAVE2" in third.text
     gone = items[ids[1]]
     assert isinstance(gone, UnreadableMessage) and "no longer in the mailbox" in gone.reason
+
+
+def test_a_finished_scan_leaves_no_connection_open(gmail: FakeGmail, info: dict[str, Any]) -> None:
+    """The scan never closes a MailSource, so the source must not leave sockets to the GC."""
+    ids = [gmail.add_message(promo(i)) for i in range(7)]
+    creds = LockedCredentials.from_info(ADDRESS, info, None)
+
+    def scan(cursor: str) -> str:
+        client = GmailClient(ADDRESS, lambda: creds, gmail.base_url, QuotaLimiter(1_000_000), batch_size=3)
+        source = GmailSource(client, QUERY, cursor)
+        listed = source.list_ids(frozenset())
+        for start in range(0, len(listed), 3):  # the scan fetches in chunks
+            assert len(list(source.fetch(listed[start : start + 3]))) == len(listed[start : start + 3])
+        return source.sync_state()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        cursor = scan("")
+        scan(cursor)  # incremental, nothing new: only history.list
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert len(ids) == 7

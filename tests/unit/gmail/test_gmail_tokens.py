@@ -72,7 +72,7 @@ def test_damaged_file_is_reported_then_replaced_on_save(
 class MemoryKeyring(KeyringBackend):
     """An in-memory keyring backend (a test stand-in; this machine has no real keyring)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -2,9 +2,10 @@
 
 Two things google-auth leaves to us. It has no refresh lock: eight scan threads holding one
 stale token each call the token endpoint, eight times. ``LockedCredentials`` refreshes under one
-lock per address, lets a thread that waited adopt the token another thread just obtained, and
-writes the new token back to the TokenStore so the next scan does not refresh again. And its
-errors speak OAuth: ``reconnect_error`` turns a refused grant into the sentence a user can act on.
+lock per grant (address and refresh token), lets a thread that waited adopt the token another
+thread just obtained, and writes the new token back to the TokenStore so the next scan does not
+refresh again. And its errors speak OAuth: ``reconnect_error`` turns a refused grant into the
+sentence a user can act on.
 """
 
 from __future__ import annotations
@@ -14,13 +15,12 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-import google_auth_httplib2  # type: ignore[import-untyped]  # ships no type hints
+import google_auth_httplib2
 from google.auth import exceptions as auth_exceptions
 from google.auth.transport import Request
 from google.oauth2.credentials import Credentials
@@ -34,7 +34,9 @@ _log = logging.getLogger(__name__)
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 SCOPES = (GMAIL_READONLY,)
 # Scopes that include reading mail; a token imported from elsewhere may carry a broader one.
-READ_SCOPES = frozenset({GMAIL_READONLY, "https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"})
+READ_SCOPES = frozenset(
+    {GMAIL_READONLY, "https://www.googleapis.com/auth/gmail.modify", "https://mail.google.com/"}
+)
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 RECONNECT_MESSAGE = (
@@ -53,9 +55,6 @@ CLIENT_SECRETS_HELP = (
     "     environment variable, or the gmail.client_secrets setting."
 )
 
-# A token minted this recently is trusted over a refresh: a thread that saw a 401 for the old
-# token while another thread was refreshing should retry with the new one, not refresh again.
-_FRESH_SECONDS = 10.0
 # google-auth treats a token as expired this long before its expiry (its REFRESH_THRESHOLD).
 _REFRESH_THRESHOLD = timedelta(minutes=3, seconds=45)
 _REFRESH_TIMEOUT = 30.0
@@ -144,16 +143,19 @@ class _SharedToken:
         self.lock = threading.Lock()
         self.token: str | None = None
         self.expiry: datetime | None = None
-        self.minted_at = 0.0
 
     def remember(self, token: str | None, expiry: datetime | None) -> None:
-        self.token, self.expiry, self.minted_at = token, expiry, time.monotonic()
+        self.token, self.expiry = token, expiry
 
     def token_is_usable(self, seen: str | None) -> bool:
-        """Whether a thread that held ``seen`` should take the shared token instead of refreshing."""
+        """Whether a thread that held ``seen`` should take the shared token instead of refreshing.
+
+        Only a token other than the one the thread held: if Gmail just refused ``seen``, handing
+        the same token back would turn a plain expiry into a false "reconnect needed".
+        """
         if self.token is None or self.expiry is None or _utcnow() >= self.expiry - _REFRESH_THRESHOLD:
             return False
-        return seen != self.token or time.monotonic() - self.minted_at < _FRESH_SECONDS
+        return seen != self.token
 
 
 def reconnect_error(exc: auth_exceptions.RefreshError) -> KnownError:
@@ -172,7 +174,7 @@ def load_client_secrets(path: Path | str | None) -> dict[str, Any]:
         raise PermanentError("No OAuth client file is set.\n" + CLIENT_SECRETS_HELP)
     file = Path(path).expanduser()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise PermanentError(
             f"The OAuth client file {file} does not exist.\n" + CLIENT_SECRETS_HELP
@@ -181,7 +183,7 @@ def load_client_secrets(path: Path | str | None) -> dict[str, Any]:
         raise PermanentError(f"The OAuth client file {file} cannot be read ({exc}).") from None
     except ValueError:
         raise PermanentError(f"The OAuth client file {file} is not JSON.\n" + CLIENT_SECRETS_HELP) from None
-    return check_client_config(data, str(file))
+    return check_client_config(data, f"The OAuth client file {file}")
 
 
 def check_client_config(data: object, where: str = "The OAuth client") -> dict[str, Any]:

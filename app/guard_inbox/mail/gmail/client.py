@@ -13,22 +13,30 @@ googleapiclient does the HTTP and the batch format; this module adds what it lea
 from __future__ import annotations
 
 import base64
-import http.client
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import httplib2
 from google.auth import exceptions as auth_exceptions
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from guard_inbox.domain.errors import KnownError, PermanentError, ReconnectNeeded, TransientError
-from guard_inbox.mail.gmail.auth import RECONNECT_MESSAGE, reconnect_error
+from guard_inbox.domain.errors import TransientError
+from guard_inbox.mail.gmail.auth import reconnect_error
+from guard_inbox.mail.gmail.errors import (
+    TRANSPORT_ERRORS,
+    HistoryExpired,
+    MessageUnavailable,
+    account_error,
+    concerns_account,
+    describe,
+    retry_after,
+    retryable,
+    unavailable,
+)
 from guard_inbox.mail.gmail.quota import (
     COST_GET,
     COST_HISTORY,
@@ -43,25 +51,6 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com"
 RAW_FIELDS = "id,raw,internalDate,labelIds"
-_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
-_SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
-_DISABLED_REASONS = frozenset({"accessNotConfigured", "SERVICE_DISABLED"})
-# What a server that is down, unreachable or too slow raises instead of an HttpError.
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # ConnectionRefusedError, TimeoutError (socket timeout), BrokenPipeError, ssl errors
-    http.client.HTTPException,
-    httplib2.HttpLib2Error,  # ServerNotFoundError and friends
-    auth_exceptions.TransportError,  # the token endpoint unreachable during a refresh
-    BatchError,  # a batch answer that is not multipart: a proxy or load balancer error page
-)
-
-
-class HistoryExpired(Exception):
-    """The stored startHistoryId is too old (404); only a full listing can catch up."""
-
-
-class MessageUnavailable(Exception):
-    """One message Gmail would not give; ``str()`` says why in words a user can read."""
 
 
 class GmailClient:
@@ -97,10 +86,16 @@ class GmailClient:
     def endpoint(self) -> str:
         return self._endpoint
 
+    def release(self) -> None:
+        """Close this thread's pooled connection; the client stays usable and reconnects when needed."""
+        transport = getattr(self._local, "transport", None)
+        if transport is not None:
+            transport.close()
+
     def close(self) -> None:
-        """Close every thread's connections; call once no thread is using this client any more."""
+        """Close every thread's pooled connections; only once no thread is using the client."""
         with self._count_lock:
-            transports, self._transports = self._transports, []
+            transports = list(self._transports)
         for transport in transports:
             transport.close()
 
@@ -169,7 +164,7 @@ class GmailClient:
                 )
 
             try:
-                page = self._call(request, COST_HISTORY, "reading the mailbox history")
+                page = self._call(request, COST_HISTORY, "reading the mailbox history", not_found_ok=True)
             except HttpError as exc:  # only 404 gets here: the others became KnownErrors
                 raise HistoryExpired(start_history_id) from exc
             for record in page.get("history", ()):
@@ -205,8 +200,8 @@ class GmailClient:
             try:
                 self._send_batch(pending, replies)
             except HttpError as exc:
-                if not _retryable(exc) and not isinstance(exc, BatchError):
-                    raise self._account_error(exc) from exc
+                if not retryable(exc) and not isinstance(exc, BatchError):
+                    raise account_error(exc) from exc
                 self._pause(attempt, exc, "fetching messages")
                 continue
             except auth_exceptions.RefreshError as exc:
@@ -215,7 +210,7 @@ class GmailClient:
                     raise known from exc
                 self._pause(attempt, exc, "fetching messages")
                 continue
-            except _TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:
                 self._drop_service()
                 self._pause(attempt, exc, "fetching messages")
                 continue
@@ -225,10 +220,10 @@ class GmailClient:
                 response, error = replies.get(mid, (None, _MissingPart(mid)))
                 if error is None:
                     yield mid, _decode_raw(mid, response)
-                elif isinstance(error, HttpError) and not _retryable(error):
-                    if _concerns_account(error):
-                        raise self._account_error(error) from error
-                    yield mid, _unavailable(error)
+                elif isinstance(error, HttpError) and not retryable(error):
+                    if concerns_account(error):
+                        raise account_error(error) from error
+                    yield mid, unavailable(error)
                 else:
                     retry.append(mid)
                     failure = error
@@ -248,8 +243,10 @@ class GmailClient:
             batch.add(messages.get(userId="me", id=mid, format="raw", fields=RAW_FIELDS), request_id=mid)
         batch.execute()
 
-    def _call(self, make: Callable[[Any], Any], cost: int, what: str) -> dict[str, Any]:
-        """Execute one request with quota and backoff; a 404 is re-raised for the caller to judge."""
+    def _call(
+        self, make: Callable[[Any], Any], cost: int, what: str, *, not_found_ok: bool = False
+    ) -> dict[str, Any]:
+        """Execute one request with quota and backoff; with ``not_found_ok`` a 404 HttpError is re-raised."""
         attempt = 0
         while True:
             attempt += 1
@@ -257,17 +254,17 @@ class GmailClient:
             try:
                 result = make(self._service()).execute()
             except HttpError as exc:
-                if exc.resp is not None and exc.resp.status == 404:
+                if not_found_ok and exc.resp is not None and exc.resp.status == 404:
                     raise
-                if not _retryable(exc):
-                    raise self._account_error(exc) from exc
+                if not retryable(exc):
+                    raise account_error(exc) from exc
                 self._pause(attempt, exc, what)
             except auth_exceptions.RefreshError as exc:
                 known = reconnect_error(exc)
                 if not isinstance(known, TransientError):
                     raise known from exc
                 self._pause(attempt, exc, what)
-            except _TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:
                 self._drop_service()
                 self._pause(attempt, exc, what)
             else:
@@ -275,37 +272,18 @@ class GmailClient:
 
     def _pause(self, attempt: int, failure: BaseException | None, what: str) -> None:
         """Sleep before the next try, or give up with a TransientError after the last one."""
-        cause = _describe(failure)
+        cause = describe(failure)
         if not self._backoff.can_retry(attempt):
             raise TransientError(
                 f"Gmail is not answering ({cause}, {attempt} attempts while {what}); the scan will retry."
             )
-        seconds = self._backoff.wait(attempt, _retry_after(failure))
+        seconds = self._backoff.wait(attempt, retry_after(failure))
         _log.info("Gmail %s: %s; retrying in %.1f s", what, cause, seconds)
-
-    def _account_error(self, exc: HttpError) -> KnownError:
-        status = exc.resp.status if exc.resp is not None else 0
-        reasons = _reasons(exc)
-        if status == 401:
-            # google-auth already refreshed once and retried: the grant itself is refused.
-            return ReconnectNeeded(RECONNECT_MESSAGE)
-        if reasons & _DISABLED_REASONS:
-            return PermanentError(
-                "The Gmail API is not enabled for the Google Cloud project of Guard Inbox's OAuth "
-                "client. Enable it in the Google Cloud console (APIs & Services > Library > Gmail API)."
-            )
-        if status == 403 and reasons & _SCOPE_REASONS:
-            return ReconnectNeeded(
-                "Gmail account needs to be reconnected: its authorisation does not allow reading "
-                "mail. Reconnect it and allow \"View your email messages and settings\"."
-            )
-        detail = ", ".join(sorted(reasons)) or exc.reason or "no reason given"
-        return PermanentError(f"Gmail refused the request (HTTP {status}: {detail}).")
 
     def _service(self) -> Any:
         service = getattr(self._local, "service", None)
         if service is None:
-            import google_auth_httplib2  # type: ignore[import-untyped]  # ships no type hints
+            import google_auth_httplib2
 
             transport = CountingHttp(self._count, self._endpoint, self._timeout)
             authed = google_auth_httplib2.AuthorizedHttp(
@@ -350,73 +328,3 @@ def _decode_raw(mid: str, response: Any) -> bytes | Exception:
         return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except ValueError:
         return MessageUnavailable("Gmail sent this message's content in a form that could not be decoded.")
-
-
-def _unavailable(exc: HttpError) -> MessageUnavailable:
-    status = exc.resp.status if exc.resp is not None else 0
-    if status == 404:
-        error = MessageUnavailable("This message is no longer in the mailbox (deleted since it was listed).")
-    else:
-        reasons = ", ".join(sorted(_reasons(exc))) or http.client.responses.get(status, "")
-        error = MessageUnavailable(f"Gmail would not give this message (HTTP {status} {reasons}).")
-    error.__cause__ = exc
-    return error
-
-
-def _reasons(exc: HttpError) -> set[str]:
-    """Google's machine-readable reasons (errors[].reason, status, details[].reason) of an error."""
-    try:
-        content = exc.content.decode("utf-8", "replace") if isinstance(exc.content, bytes) else ""
-        error = json.loads(content).get("error", {})
-    except (ValueError, AttributeError):
-        return set()
-    if not isinstance(error, dict):
-        return set()
-    found = {str(e["reason"]) for e in error.get("errors", ()) if isinstance(e, dict) and e.get("reason")}
-    found |= {str(d["reason"]) for d in error.get("details", ()) if isinstance(d, dict) and d.get("reason")}
-    if isinstance(error.get("status"), str) and error["status"]:
-        found.add(error["status"])
-    return found
-
-
-def _retryable(exc: HttpError) -> bool:
-    status = exc.resp.status if exc.resp is not None and hasattr(exc.resp, "status") else 0
-    if status == 429 or status >= 500:
-        return True
-    return status == 403 and bool(_reasons(exc) & _RATE_REASONS)
-
-
-def _concerns_account(exc: HttpError) -> bool:
-    """Errors of one message (404, 400) stay with that message; these stop the whole scan."""
-    status = exc.resp.status if exc.resp is not None else 0
-    return status in (401, 403)
-
-
-def _retry_after(failure: BaseException | None) -> float | None:
-    if not isinstance(failure, HttpError) or failure.resp is None:
-        return None
-    try:
-        return float(failure.resp.get("retry-after", ""))
-    except (TypeError, ValueError):
-        return None
-
-
-def _describe(failure: BaseException | None) -> str:
-    """A short cause for a log line or a user message; never a URL with a query, never a token."""
-    if isinstance(failure, BatchError):
-        return "an unreadable batch answer"
-    if isinstance(failure, HttpError):
-        status = failure.resp.status if failure.resp is not None else 0
-        reason = ", ".join(sorted(_reasons(failure) & _RATE_REASONS)) or http.client.responses.get(status, "")
-        return f"HTTP {status} {reason}".strip()
-    if isinstance(failure, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(failure, TimeoutError):
-        return "timed out"
-    if isinstance(failure, httplib2.ServerNotFoundError):
-        return "server not found"
-    if isinstance(failure, OSError):
-        return failure.strerror or type(failure).__name__
-    if failure is None:
-        return "no answer"
-    return type(failure).__name__

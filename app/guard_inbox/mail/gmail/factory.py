@@ -34,6 +34,8 @@ from guard_inbox.mail.gmail.tokens import TokenStore
 _log = logging.getLogger(__name__)
 
 DEFAULT_QUERY = "category:promotions newer_than:365d"
+# https, or plain http to this machine only (a local test or self-hosted token endpoint).
+_TOKEN_URI_PREFIXES = ("https://", "http://127.0.0.1", "http://localhost")
 _TOKEN_KEYS = ("token", "refresh_token", "token_uri", "client_id", "client_secret", "scopes", "expiry")
 
 
@@ -98,7 +100,7 @@ def import_token_file(path: Path | str) -> dict[str, Any]:
     """
     file = Path(path).expanduser()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise PermanentError(f"The token file {file} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -137,7 +139,7 @@ def check_token_info(data: object, where: str = "The Gmail authorisation") -> di
             "https://www.googleapis.com/auth/gmail.readonly."
         )
     token_uri = data.get("token_uri") or GOOGLE_TOKEN_URI
-    if not isinstance(token_uri, str) or not token_uri.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if not isinstance(token_uri, str) or not token_uri.startswith(_TOKEN_URI_PREFIXES):
         raise PermanentError(f"{where} has an unusable token_uri (it must be an https URL).")
     info = {k: data[k] for k in _TOKEN_KEYS if data.get(k) not in (None, "")}
     info["token_uri"] = token_uri

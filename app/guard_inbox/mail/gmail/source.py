@@ -16,7 +16,8 @@ import logging
 from collections.abc import Iterator, Sequence
 
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
-from guard_inbox.mail.gmail.client import GmailClient, HistoryExpired
+from guard_inbox.mail.gmail.client import GmailClient
+from guard_inbox.mail.gmail.errors import HistoryExpired
 from guard_inbox.mail.mime import parse_message
 
 _log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class GmailSource:
         self._query = query
         self._stored = stored_history_id.strip()
         self._state = ""
+        self._unfetched: set[str] = set()
 
     @property
     def client(self) -> GmailClient:
@@ -37,6 +39,17 @@ class GmailSource:
 
     def list_ids(self, already_scanned: frozenset[str]) -> Sequence[str]:
         """Ids still to scan, oldest first: incremental through history when we have a cursor."""
+        try:
+            ids = self._list(already_scanned)
+        except BaseException:
+            self._client.release()
+            raise
+        self._unfetched = set(ids)
+        if not ids:
+            self._client.release()  # nothing will be fetched: leave no connection open
+        return ids
+
+    def _list(self, already_scanned: frozenset[str]) -> list[str]:
         if self._stored:
             try:
                 added, current = self._client.history_ids(self._stored)
@@ -52,15 +65,26 @@ class GmailSource:
         return self._full_listing(already_scanned)
 
     def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
-        """Decoded messages; one Gmail would not give or we could not decode is UnreadableMessage."""
-        for mid, item in self._client.get_raw_many(ids):
-            if isinstance(item, bytes):
-                yield _parse(item, mid)
-            else:
-                yield UnreadableMessage(mid, str(item) or type(item).__name__)
+        """Decoded messages; one Gmail would not give or we could not decode is UnreadableMessage.
+
+        The connection is kept between calls while listed ids remain, and closed once the last
+        one is fetched or the scan stops early (error, cancel): MailSource has no close().
+        """
+        finished = False
+        try:
+            for mid, item in self._client.get_raw_many(ids):
+                self._unfetched.discard(mid)
+                if isinstance(item, bytes):
+                    yield _parse(item, mid)
+                else:
+                    yield UnreadableMessage(mid, str(item) or type(item).__name__)
+            finished = True
+        finally:
+            if not finished or not self._unfetched:
+                self._client.release()
 
     def close(self) -> None:
-        """Close the client's connections (not part of MailSource; the scan may call it when done)."""
+        """Close the client's connections now (fetch and list_ids also do when a scan ends)."""
         self._client.close()
 
     def sync_state(self) -> str:
