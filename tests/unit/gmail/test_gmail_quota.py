@@ -23,33 +23,34 @@ class FakeTime:
         self.now += seconds
 
 
-def test_bucket_starts_full_then_refills_at_budget_per_minute() -> None:
+def test_bucket_holds_one_second_of_budget_and_paces_at_the_rate() -> None:
     t = FakeTime()
-    limiter = QuotaLimiter(60, clock=t.clock, sleep=t.sleep)  # 1 unit per second
-    for _ in range(12):
-        assert limiter.acquire(5) == 0.0  # 60 units available at once
+    limiter = QuotaLimiter(600, clock=t.clock, sleep=t.sleep)  # 10 units per second
+    assert limiter.acquire(5) == 0.0
+    assert limiter.acquire(5) == 0.0  # one second's worth available at once
     assert t.slept == []
-    assert limiter.acquire(5) == pytest.approx(5.0)  # empty: 5 units take 5 s
-    t.now += 30
-    assert limiter.available() == pytest.approx(30.0)
+    assert limiter.acquire(5) == pytest.approx(0.5)  # then 5 units take 0.5 s
+    t.now += 0.3
+    assert limiter.available() == pytest.approx(3.0)
     t.now += 1000
-    assert limiter.available() == pytest.approx(60.0)  # never more than one minute's budget
+    assert limiter.available() == pytest.approx(10.0)  # never a burst bigger than one second
 
 
 def test_waiters_queue_up_instead_of_all_waking_at_once() -> None:
     t = FakeTime()
-    limiter = QuotaLimiter(60, clock=t.clock, sleep=t.slept.append)  # time stands still
-    limiter.acquire(60)
+    limiter = QuotaLimiter(60, clock=t.clock, sleep=t.slept.append)  # 1 unit/s; time stands still
+    limiter.acquire(1)
     waits = [limiter.acquire(2) for _ in range(3)]
     assert waits == pytest.approx([2.0, 4.0, 6.0])
     assert limiter.waited_seconds == pytest.approx(12.0)
 
 
-def test_request_bigger_than_budget_is_clamped_not_stuck() -> None:
+def test_a_batch_bigger_than_a_seconds_budget_is_served_by_sleeping_off_its_debt() -> None:
     t = FakeTime()
     limiter = QuotaLimiter(60, clock=t.clock, sleep=t.sleep)
-    limiter.acquire(60)
-    assert limiter.acquire(500) == pytest.approx(60.0)
+    limiter.acquire(1)
+    assert limiter.acquire(250) == pytest.approx(250.0)
+    assert limiter.acquire(1) == pytest.approx(1.0)  # the next caller waits behind it
 
 
 def test_for_account_shares_one_limiter_per_address_and_updates_budget() -> None:
@@ -61,7 +62,7 @@ def test_for_account_shares_one_limiter_per_address_and_updates_budget() -> None
 
 def test_threads_share_the_budget_in_real_time() -> None:
     limiter = QuotaLimiter(600)  # 10 units per second
-    limiter.acquire(600)
+    limiter.acquire(10)
     start = time.monotonic()
     threads = [threading.Thread(target=limiter.acquire, args=(2,)) for _ in range(8)]
     for thread in threads:

@@ -44,8 +44,10 @@ class QuotaLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._capacity = float(units_per_minute)
-        self._available = float(units_per_minute)
+        self._per_minute = float(units_per_minute)
+        # Gmail enforces the per-user limit as a moving average over seconds: a bucket holding a
+        # whole minute would let one burst trip 429s, so it holds one second's worth and paces.
+        self._available = self._burst
         self._updated = clock()
         self._waited = 0.0
 
@@ -67,7 +69,7 @@ class QuotaLimiter:
 
     @property
     def units_per_minute(self) -> int:
-        return int(self._capacity)
+        return int(self._per_minute)
 
     @property
     def waited_seconds(self) -> float:
@@ -80,8 +82,8 @@ class QuotaLimiter:
             raise ValueError("units_per_minute must be positive")
         with self._lock:
             self._refill()
-            self._capacity = float(units_per_minute)
-            self._available = min(self._available, self._capacity)
+            self._per_minute = float(units_per_minute)
+            self._available = min(self._available, self._burst)
 
     def available(self) -> float:
         """Units that could be spent right now without waiting (negative while in debt)."""
@@ -92,13 +94,14 @@ class QuotaLimiter:
     def acquire(self, units: int) -> float:
         """Take ``units``, sleeping until the bucket has refilled enough; returns seconds slept.
 
-        A request larger than the whole budget is clamped to it, or it could never be served.
+        The bucket may go into debt, so a batch costing more than one second's budget is
+        served too: its caller sleeps the debt off and the next caller waits behind it.
         """
         if units <= 0:
             return 0.0
         with self._lock:
             self._refill()
-            self._available -= min(float(units), self._capacity)
+            self._available -= float(units)
             wait = -self._available / self._rate if self._available < 0 else 0.0
             self._waited += wait
         if wait > 0:
@@ -107,13 +110,17 @@ class QuotaLimiter:
 
     @property
     def _rate(self) -> float:
-        return self._capacity / 60.0
+        return self._per_minute / 60.0
+
+    @property
+    def _burst(self) -> float:
+        return self._rate  # one second of budget
 
     def _refill(self) -> None:
         now = self._clock()
         elapsed = max(0.0, now - self._updated)
         self._updated = now
-        self._available = min(self._capacity, self._available + elapsed * self._rate)
+        self._available = min(self._burst, self._available + elapsed * self._rate)
 
 
 class Backoff:
