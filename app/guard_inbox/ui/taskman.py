@@ -11,9 +11,23 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 
+class _Box:
+    """Carries a result across threads as an ordinary object.
+
+    PySide6 6.12.0 over-released singletons passed through signals on Python 3.11 (they are
+    not immortal there) and aborted the app with "deallocating None"; we pin PySide6 below
+    6.12, and boxing keeps None, True and False out of signal arguments altogether.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(object)
+    done = Signal(object)  # _Box
+    failed = Signal(object)  # Exception
 
 
 class _Job(QRunnable):
@@ -28,7 +42,7 @@ class _Job(QRunnable):
         except Exception as exc:  # reported on the main thread, never lost
             self.relay.failed.emit(exc)
         else:
-            self.relay.done.emit(result)
+            self.relay.done.emit(_Box(result))
 
 
 class TaskManager(QObject):
@@ -49,10 +63,10 @@ class TaskManager(QObject):
         relay = _Relay(self)
         self._relays.add(relay)
 
-        def finish_ok(result: Any) -> None:
+        def finish_ok(box: _Box) -> None:
             self._relays.discard(relay)
             if on_done is not None:
-                on_done(result)
+                on_done(box.value)
 
         def finish_err(exc: Exception) -> None:
             self._relays.discard(relay)
