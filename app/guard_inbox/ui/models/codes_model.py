@@ -42,7 +42,7 @@ GREY = QColor(128, 128, 128)
 
 Index = QModelIndex | QPersistentModelIndex
 Clock = Callable[[], datetime]
-_Answer = tuple[list[int], list[StoredCode]]
+_Answer = tuple[list[int], dict[int, int], list[StoredCode]]
 
 
 def local_now() -> datetime:
@@ -128,9 +128,10 @@ class CodesModel(QAbstractTableModel):
 
         def work() -> _Answer:
             ids = queries.code_ids(query)
-            present = set(ids)
-            wanted = dict.fromkeys([*ids[:page], *(i for i in extra if i in present)])
-            return ids, queries.codes_by_ids(list(wanted))
+            # Built here, off the main thread: with 100,000 codes this is tens of milliseconds.
+            row_of = {code_id: row for row, code_id in enumerate(ids)}
+            wanted = dict.fromkeys([*ids[:page], *(i for i in extra if i in row_of)])
+            return ids, row_of, queries.codes_by_ids(list(wanted))
 
         self._tasks.run(
             work,
@@ -141,7 +142,7 @@ class CodesModel(QAbstractTableModel):
     def _on_ids(self, generation: int, keep_exposed: bool, answer: _Answer) -> None:
         if generation != self._generation or not shiboken6.isValid(self):
             return
-        ids, codes = answer
+        ids, row_of, codes = answer
         fresh = {code.id: code for code in codes}
         self.loading = False
         self._gone.clear()
@@ -154,7 +155,7 @@ class CodesModel(QAbstractTableModel):
         else:
             self.beginResetModel()
             self._ids = ids
-            self._row_of = {code_id: row for row, code_id in enumerate(ids)}
+            self._row_of = row_of
             self._cache = {i: c for i, c in self._cache.items() if i in self._row_of}
             self._stale = set(self._cache).difference(fresh)
             self._cache.update(fresh)
