@@ -14,7 +14,7 @@ def test_results_and_errors_arrive_on_the_main_thread(qtbot: QtBot) -> None:
     tasks = TaskManager()
     main = threading.get_ident()
     seen: list[tuple[object, int]] = []
-    tasks.run(lambda: threading.get_ident(), lambda r: seen.append((r != main, threading.get_ident())))
+    tasks.run(threading.get_ident, lambda r: seen.append((r != main, threading.get_ident())))
     errors: list[Exception] = []
     tasks.run(lambda: 1 / 0, None, errors.append)
     qtbot.waitUntil(lambda: bool(seen) and bool(errors))
