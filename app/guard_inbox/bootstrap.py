@@ -102,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"guard-inbox: cannot use the data folder: {exc}", file=sys.stderr)
         return 1
+    if args.command == "logs":
+        return cli.show_logs(paths.log_file, args)
     ring = setup_logging(paths.log_file, verbose=args.verbose)
     _console_logging(args.command, args.verbose)
     log.info("Guard Inbox starting (%s) with data in %s", args.command or "gui", paths.data_dir)

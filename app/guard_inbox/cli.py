@@ -19,6 +19,7 @@ from guard_inbox.domain.models import Account, Job, JobState, Priority, StoredCo
 from guard_inbox.domain.ports import Extractor
 from guard_inbox.jobs.follow import JobFollower
 from guard_inbox.jobs.runtime import Runtime
+from guard_inbox.logs import follow, last_lines
 from guard_inbox.mail.mime import parse_message
 from guard_inbox.services.accounts import add_local_mailbox
 from guard_inbox.services.export import write_csv
@@ -74,10 +75,35 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write all codes to a CSV file")
     export.add_argument("file", type=Path)
 
+    logs = sub.add_parser("logs", help="print the log file's path, or its last lines")
+    logs.add_argument("-n", "--lines", type=int, default=None, metavar="N",
+                      help="print the last N lines (default with --follow: 20)")
+    logs.add_argument("-f", "--follow", action="store_true",
+                      help="keep printing new lines as they are written (Ctrl+C stops)")
+
     extract = sub.add_parser("extract", help="show the codes in message files (.eml or .html)")
     extract.add_argument("--json", action="store_true", help="one JSON object per file")
     extract.add_argument("files", nargs="+", type=Path)
     return parser
+
+
+def show_logs(log_file: Path, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """`guard-inbox logs`: needs no broker or database, so it works when nothing else does."""
+    if args.lines is None and not args.follow:
+        print(log_file, file=out)
+        return 0
+    size = log_file.stat().st_size if log_file.exists() else 0
+    for line in last_lines(log_file, 20 if args.lines is None else args.lines):
+        print(line, file=out)
+    if not args.follow:
+        return 0
+    out.flush()
+    stop = threading.Event()
+    try:
+        follow(log_file, lambda line: (out.write(line), out.flush()), stop, start_at=size)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
 
 
 class Cli:

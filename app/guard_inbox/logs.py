@@ -6,6 +6,7 @@ import collections
 import logging
 import logging.handlers
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
@@ -76,3 +77,54 @@ def _install_thread_excepthook() -> None:
             previous(args)
 
     threading.excepthook = hook
+
+
+def last_lines(log_file: Path, count: int) -> list[str]:
+    """The last ``count`` lines, reading backwards so a large log costs little."""
+    if count <= 0 or not log_file.exists():
+        return []
+    with log_file.open("rb") as handle:
+        handle.seek(0, 2)
+        end = handle.tell()
+        block, data = 8192, b""
+        while end > 0 and data.count(b"\n") <= count:
+            start = max(0, end - block)
+            handle.seek(start)
+            data = handle.read(end - start) + data
+            end = start
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[-count:]
+
+
+def follow(log_file: Path, write: Callable[[str], object], stop: threading.Event,
+           poll_seconds: float = 0.25, start_at: int = 0) -> None:
+    """``tail -F``: pass on lines from ``start_at`` as they are written, across rotations.
+
+    The caller measures ``start_at`` before printing the recent lines, so nothing written in
+    between is lost. Runs until ``stop`` is set.
+    """
+    handle = None
+    identity: tuple[int, int] | None = None
+    try:
+        while not stop.is_set():
+            try:
+                stat = log_file.stat()
+            except FileNotFoundError:
+                stop.wait(poll_seconds)
+                continue
+            if handle is None or identity != (stat.st_dev, stat.st_ino) or stat.st_size < handle.tell():
+                if handle is not None:
+                    handle.close()
+                first_open = handle is None
+                handle = log_file.open("r", encoding="utf-8", errors="replace")
+                identity = (stat.st_dev, stat.st_ino)
+                if first_open:
+                    handle.seek(min(start_at, stat.st_size))
+            line = handle.readline()
+            while line:
+                write(line)
+                line = handle.readline()
+            stop.wait(poll_seconds)
+    finally:
+        if handle is not None:
+            handle.close()

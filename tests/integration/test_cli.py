@@ -84,3 +84,24 @@ def test_extract_prints_one_json_object_per_file(tmp_path: Path) -> None:
     assert [c["code"] for c in lines[0]["codes"]] == ["TENT20"]
     assert set(lines[0]["codes"][0]) >= {"code", "merchant", "discount", "expires", "source"}
     assert lines[1]["codes"] == []
+
+
+def test_logs_prints_the_path_and_the_job_lines(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    mbox = tmp_path / "m.mbox"
+    write_mbox(mbox, 30)
+    assert cli(data, "scan", "--mbox", str(mbox), "--wait").returncode == 0
+
+    where = cli(data, "logs")
+    assert where.returncode == 0
+    log_file = Path(where.stdout.strip())
+    assert log_file.is_file() and log_file.is_relative_to(data)
+
+    tail = cli(data, "logs", "-n", "400")
+    assert tail.returncode == 0
+    lines = tail.stdout.splitlines()
+    assert 0 < len(lines) <= 400
+    assert any("Job 1 queued" in line for line in lines)
+    assert any("Job 1 processing" in line for line in lines)
+    assert any("Job 1 completed" in line and "30 messages" in line for line in lines), lines
+    assert cli(data, "logs", "-n", "1").stdout.splitlines() == lines[-1:]
