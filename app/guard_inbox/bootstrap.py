@@ -78,7 +78,11 @@ def build_ai(settings: Settings, token_store: TokenStore) -> AiExtractor | None:
         return None
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
-        stored = token_store.load(AI_KEY_ENTRY) or {}
+        try:
+            stored = token_store.load(AI_KEY_ENTRY) or {}
+        except KnownError as exc:  # a locked or broken keyring must not stop the app starting
+            log.warning("AI extraction runs without an API key: %s", exc)
+            stored = {}
         key = str(stored.get("api_key", ""))
     return AiExtractor(AiSettings(
         enabled=True, base_url=settings.get("ai.base_url"), model=settings.get("ai.model"),
