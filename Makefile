@@ -11,7 +11,7 @@ DEPS := $(VENV)/.deps-installed
 SYSTEM_PACKAGES := redis-server fonts-dejavu-core libegl1 libgl1 libxkbcommon0 \
 	libfontconfig1 libdbus-1-3 libglib2.0-0 python3-venv desktop-file-utils
 
-.PHONY: run test lint typecheck contracts bench system-deps venv clean package install-desktop uninstall-desktop
+.PHONY: soak run test lint typecheck contracts bench system-deps venv clean package install-desktop uninstall-desktop
 
 $(DEPS): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -58,6 +58,13 @@ test: system-deps $(DEPS)
 
 bench: $(DEPS)
 	$(BIN)/python benchmarks/queue.py
+	$(BIN)/python benchmarks/gmail_scan.py
+	$(BIN)/python benchmarks/extraction.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui.py
+
+# The reliability suite at full size (20 kill -9 trials, 1,000 fuzzed messages, ...) and its table.
+soak: system-deps $(DEPS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/reliability.py --soak
 
 # One-folder app in dist/guard-inbox (PyInstaller), then a smoke test of the result.
 package: $(DEPS)

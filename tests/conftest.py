@@ -21,6 +21,11 @@ SHARED_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true",
+                     help="run the reliability suite at full size (make soak)")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
