@@ -313,3 +313,47 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
         assert cluster.stop(survivor) == 0
         print(f"{hosts}: job resumed {took:.1f} s after kill -9 (orphan at {orphan.scanned})")
 
+
+
+def test_a_stalled_worker_that_comes_back_stops_without_writing(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """A laptop suspend or VM pause past the heartbeat limit: the job moves to the other
+    worker; when the stalled one wakes up it must not go on scanning the same account, write
+    checkpoints twice, or mark the job FAILED or COMPLETED under the new owner."""
+    if not own_hostnames_possible():
+        pytest.skip("needs `unshare --uts` (CAP_SYS_ADMIN) to give each worker its own host name")
+    runtime = cluster.runtime
+    with cluster.logs_on_failure():
+        a = cluster.start("a", "gi-machine-a")
+        b = cluster.start("b", "gi-machine-b")
+        cluster.wait_running(a, b)
+        mbox = tmp_path / "large.mbox"
+        expected = write_mbox(mbox, 3000, every_nth_without_code=7)
+        account = mbox_account(runtime, mbox)
+
+        job = runtime.control.start_scan(account)
+        running = wait_for(runtime, job.id, lambda j: j.state.is_final or j.scanned >= 100,
+                           timeout=120)
+        assert running.state is JobState.IN_PROGRESS, running
+        stalled = cluster.by_id(running.worker_id)
+        survivor = b if stalled is a else a
+        stalled.process.send_signal(signal.SIGSTOP)
+        try:
+            wait_for(runtime, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
+                     timeout=RECOVERY_LIMIT + 60)
+        finally:
+            stalled.process.send_signal(signal.SIGCONT)
+        done = final(runtime, job.id, timeout=300)
+
+        assert done.state is JobState.COMPLETED, done.error
+        assert done.attempts == 2 and done.worker_id == survivor.worker_id
+        codes = cluster.codes_of(account)
+        assert len(codes) == len(set(codes)) and set(codes) == expected
+        assert cluster.duplicates() == ([], [])
+        wait_until(lambda: "was taken over by another worker" in stalled.output(), 60,
+                   "the stalled worker to notice it lost the job")
+        assert f"Job {job.id} completed" not in stalled.output()
+        assert stalled.process.poll() is None  # it lost a job, not its life
+        for worker in (stalled, survivor):
+            assert cluster.stop(worker) == 0

@@ -36,5 +36,10 @@ class ScanInterrupted(Exception):
     """Raised inside a scan when its worker shuts down; the job resumes later."""
 
 
+class ScanLost(Exception):
+    """This worker no longer owns the job: it stalled (suspend, pause, network cut) past the
+    heartbeat limit and another worker took the scan over. It stops without writing."""
+
+
 class AccountBusy(Exception):
     """Another scan of the same account is running; try again shortly."""

@@ -47,8 +47,11 @@ class JobLifecycle:
         return self._emit(job)
 
     def progress(self, job: Job, total: int, scanned: int, found: int, new: int) -> bool:
-        """Write progress (also the heartbeat); True when the user asked to cancel."""
-        cancel = self.jobs.progress(job.id, total, scanned, found, new)
+        """Write progress (also the heartbeat); True when the user asked to cancel.
+
+        Raises ScanLost when ``job.worker_id`` no longer runs the job.
+        """
+        cancel = self.jobs.progress(job.id, total, scanned, found, new, owner=job.worker_id)
         try:
             self.events.publish(
                 JobEvent(job.id, job.account_id, JobState.IN_PROGRESS, total, scanned, found,
@@ -58,27 +61,39 @@ class JobLifecycle:
             log.warning("Could not publish progress of job %s", job.id, exc_info=True)
         return cancel
 
-    def complete(self, job_id: int) -> Job | None:
-        job = self.jobs.finish(job_id, JobState.COMPLETED)
-        if job is not None:
+    def complete(self, job_id: int, owner: str = "") -> Job | None:
+        job = self.jobs.finish(job_id, JobState.COMPLETED, owner=owner)
+        if job is not None and job.state is JobState.COMPLETED:
             log.info(
                 "Job %s completed: %s messages scanned, %s codes found (%s new)",
                 job.id, job.scanned, job.codes_found, job.codes_new,
             )
-        return self._emit(job)
+        return self._emit(self._note_if_not(job, JobState.COMPLETED, owner))
 
-    def fail(self, job_id: int, reason: str) -> Job | None:
-        job = self.jobs.finish(job_id, JobState.FAILED, reason)
-        log.warning("Job %s failed: %s", job_id, reason)
-        return self._emit(job)
+    def fail(self, job_id: int, reason: str, owner: str = "") -> Job | None:
+        job = self.jobs.finish(job_id, JobState.FAILED, reason, owner=owner)
+        if job is None or job.state is JobState.FAILED:
+            log.warning("Job %s failed: %s", job_id, reason)
+        return self._emit(self._note_if_not(job, JobState.FAILED, owner))
 
-    def cancelled(self, job_id: int, reason: str) -> Job | None:
-        job = self.jobs.finish(job_id, JobState.CANCELLED, reason)
-        log.info("Job %s cancelled: %s", job_id, reason)
-        return self._emit(job)
+    def cancelled(self, job_id: int, reason: str, owner: str = "") -> Job | None:
+        job = self.jobs.finish(job_id, JobState.CANCELLED, reason, owner=owner)
+        if job is None or job.state is JobState.CANCELLED:
+            log.info("Job %s cancelled: %s", job_id, reason)
+        return self._emit(self._note_if_not(job, JobState.CANCELLED, owner))
 
-    def release(self, job_id: int, error: str = "", retry_at: datetime | None = None) -> Job | None:
-        return self._emit(self.jobs.release(job_id, error=error, retry_at=retry_at))
+    def release(
+        self, job_id: int, error: str = "", retry_at: datetime | None = None, owner: str = ""
+    ) -> Job | None:
+        return self._emit(self.jobs.release(job_id, error=error, retry_at=retry_at, owner=owner))
+
+    @staticmethod
+    def _note_if_not(job: Job | None, wanted: JobState, owner: str) -> Job | None:
+        """The log says what the job really became, not what this worker hoped for."""
+        if job is not None and job.state is not wanted:
+            log.info("Job %s is %s; %s from worker %s not recorded", job.id, job.state.value,
+                     wanted.value, owner or "-")
+        return job
 
     def request_cancel(self, job_id: int) -> Job | None:
         return self._emit(self.jobs.request_cancel(job_id))

@@ -20,6 +20,7 @@ from guard_inbox.domain.errors import (
     ReconnectNeeded,
     ScanCancelled,
     ScanInterrupted,
+    ScanLost,
     TransientError,
 )
 from guard_inbox.domain.models import AccountStatus, FoundCode, Job, MailMessage, UnreadableMessage
@@ -87,46 +88,52 @@ class ScanService:
             return Outcome("requeue", BUSY_RETRY_SECONDS)
         if job is None:
             return DONE  # cancelled, finished or claimed elsewhere meanwhile
+        owner = job.worker_id
         try:
             self._scan(job, shutting_down)
+        except ScanLost:
+            log.warning("Job %s was taken over by another worker while this one (%s) stalled; "
+                        "it stops here without writing", job.id, owner)
+            return DONE
         except ScanCancelled:
             latest = self.lifecycle.jobs.get(job.id)
             done = f"{latest.scanned} of {latest.total}" if latest else "some"
-            self.lifecycle.cancelled(job.id, f"Cancelled by you after {done} messages.")
+            self.lifecycle.cancelled(job.id, f"Cancelled by you after {done} messages.", owner)
             return DONE
         except ScanInterrupted:
-            released = self.lifecycle.release(job.id, "Paused while Guard Inbox shut down.")
+            released = self.lifecycle.release(job.id, "Paused while Guard Inbox shut down.", owner=owner)
             return Outcome("requeue", 0.0, released)
         except ReconnectNeeded as exc:
             self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
-            self.lifecycle.fail(job.id, str(exc))
+            self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
         except PermanentError as exc:
-            self.lifecycle.fail(job.id, str(exc))
+            self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
         except (TransientError, OSError, ConnectionError, TimeoutError) as exc:
             return self._retry_or_fail(job, _sentence(exc))
         except KnownError as exc:
-            self.lifecycle.fail(job.id, str(exc))
+            self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
         except Exception as exc:
             log.exception("Job %s hit an unexpected error", job.id)
             self.lifecycle.fail(
-                job.id, f"Unexpected error: {type(exc).__name__}: {exc}. Details are in the log."
+                job.id, f"Unexpected error: {type(exc).__name__}: {exc}. Details are in the log.", owner
             )
             return DONE
-        self.lifecycle.complete(job.id)
+        self.lifecycle.complete(job.id, owner)
         return DONE
 
     def _retry_or_fail(self, job: Job, reason: str) -> Outcome:
         delay = self.retry.delay_after(job.attempts)
         if delay is None:
             tries = "attempt" if job.attempts == 1 else "attempts"
-            self.lifecycle.fail(job.id, f"{reason} (gave up after {job.attempts} {tries}).")
+            self.lifecycle.fail(job.id, f"{reason} (gave up after {job.attempts} {tries}).", job.worker_id)
             return DONE
         retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         log.warning("Job %s will retry in %.0f s: %s", job.id, delay, reason)
-        released = self.lifecycle.release(job.id, f"Retrying in {delay:g} s: {reason}", retry_at)
+        released = self.lifecycle.release(job.id, f"Retrying in {delay:g} s: {reason}", retry_at,
+                                          owner=job.worker_id)
         return Outcome("retry", delay, released)
 
     def _scan(self, job: Job, shutting_down: threading.Event) -> None:
@@ -195,7 +202,9 @@ class _Progress:
         if not self.pending and not force:
             return
         if self.pending:
-            found, new = self.repository.record_scan_results(self.job.account_id, self.job.id, self.pending)
+            found, new = self.repository.record_scan_results(
+                self.job.account_id, self.job.id, self.pending, owner=self.job.worker_id
+            )
             self.scanned += len(self.pending)
             self.found += found
             self.new += new

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from guard_inbox.domain.errors import AccountBusy
+from guard_inbox.domain.errors import AccountBusy, ScanLost
 from guard_inbox.domain.models import Job, JobState
 from guard_inbox.storage.clock import from_db, to_db, utcnow
 from guard_inbox.storage.db import Database
@@ -49,6 +49,22 @@ class JobRepository:
         if not self.database.is_sqlite:
             query = query.for_update()
         return query.first()
+
+    @staticmethod
+    def owns(row: JobRow | None, owner: str) -> bool:
+        """Whether ``owner`` (a worker id; "" for "anyone", e.g. the user) may change the job."""
+        if not owner:
+            return True
+        return row is not None and row.worker_id == owner and row.state == JobState.IN_PROGRESS.value
+
+    def check_owner(self, job_id: int, owner: str) -> None:
+        """Inside a write transaction: raise ScanLost unless ``owner`` still runs the job.
+
+        Locks the job row (PostgreSQL), so a worker that took the job over and the stale one
+        that used to run it never write checkpoints at the same time.
+        """
+        if owner and not self.owns(self._locked(job_id), owner):
+            raise ScanLost(f"job {job_id} was taken over by another worker")
 
     def create(self, account_id: int, priority: int, trigger: str) -> Job:
         with self.database.write():
@@ -122,14 +138,24 @@ class JobRepository:
         return beat is not None and (now - beat).total_seconds() < stale_after
 
     def progress(
-        self, job_id: int, total: int, scanned: int, codes_found: int, codes_new: int
+        self, job_id: int, total: int, scanned: int, codes_found: int, codes_new: int,
+        owner: str = "",
     ) -> bool:
-        """Write progress and a heartbeat; returns True when the user asked to cancel."""
+        """Write progress and a heartbeat; returns True when the user asked to cancel.
+
+        With ``owner``, raises ScanLost when that worker no longer runs the job.
+        """
         with self.database.write():
-            JobRow.update(
+            query = JobRow.update(
                 total=total, scanned=scanned, codes_found=codes_found, codes_new=codes_new,
                 heartbeat_at=utcnow(),
-            ).where(JobRow.id == job_id).execute()
+            ).where(JobRow.id == job_id)
+            if owner:
+                query = query.where(
+                    (JobRow.worker_id == owner) & (JobRow.state == JobState.IN_PROGRESS.value)
+                )
+            if query.execute() == 0 and owner:
+                raise ScanLost(f"job {job_id} was taken over by another worker")
             flag = JobRow.select(JobRow.cancel_requested).where(JobRow.id == job_id).scalar()
         return bool(flag)
 
@@ -143,13 +169,14 @@ class JobRepository:
                 & (JobRow.state == JobState.IN_PROGRESS.value)
             ).execute()
 
-    def finish(self, job_id: int, state: JobState, error: str = "") -> Job | None:
-        """Final state; a job already final (cancelled meanwhile) keeps its state."""
+    def finish(self, job_id: int, state: JobState, error: str = "", owner: str = "") -> Job | None:
+        """Final state; a job already final (cancelled meanwhile) keeps its state, and so does
+        one that ``owner`` no longer runs (another worker took it over)."""
         with self.database.write():
             row = self._locked(job_id)
             if row is None:
                 return None
-            if not JobState(row.state).is_final:
+            if not JobState(row.state).is_final and self.owns(row, owner):
                 row.state = state.value
                 row.error = error
                 row.finished_at = utcnow()
@@ -157,11 +184,13 @@ class JobRepository:
                 row.save()
         return _job(row)
 
-    def release(self, job_id: int, *, error: str = "", retry_at: datetime | None = None) -> Job | None:
+    def release(
+        self, job_id: int, *, error: str = "", retry_at: datetime | None = None, owner: str = ""
+    ) -> Job | None:
         """IN_PROGRESS -> PENDING: a retry after a transient error, or a shutdown mid-scan."""
         with self.database.write():
             row = self._locked(job_id)
-            if row is None or JobState(row.state).is_final:
+            if row is None or JobState(row.state).is_final or not self.owns(row, owner):
                 return None if row is None else _job(row)
             row.state = JobState.PENDING.value
             row.worker_id = ""
@@ -204,7 +233,12 @@ class JobRepository:
         now = utcnow()
         released: list[Job] = []
         with self.database.write():
-            for row in JobRow.select().where(JobRow.state == JobState.IN_PROGRESS.value):
+            query = JobRow.select().where(JobRow.state == JobState.IN_PROGRESS.value)
+            if not self.database.is_sqlite:
+                # Two workers reconciling at once must not both release (and so overwrite a
+                # fresh claim of) the same job; locked rows are someone else's business now.
+                query = query.for_update(skip_locked=True)
+            for row in query:
                 if self._is_alive(row, now, stale_after, is_dead):
                     continue
                 row.state = JobState.PENDING.value

@@ -19,6 +19,7 @@ from guard_inbox.domain.models import (
 )
 from guard_inbox.storage.clock import from_db, to_db, utcnow
 from guard_inbox.storage.db import Database
+from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.tables import AccountRow, CodeRow, MessageRow
 
 ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
@@ -44,6 +45,7 @@ def _merchant_key(merchant: str) -> str:
 class Repository:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._jobs = JobRepository(database)  # job ownership checks inside our transactions
 
     # -- accounts -----------------------------------------------------------------
     def add_account(self, kind: AccountKind, address: str, display_name: str = "") -> Account:
@@ -107,16 +109,18 @@ class Repository:
         return frozenset(pid for (pid,) in query.tuples())
 
     def record_scan_results(
-        self, account_id: int, job_id: int, results: Sequence[ScanResult]
+        self, account_id: int, job_id: int, results: Sequence[ScanResult], owner: str = ""
     ) -> tuple[int, int]:
         """Checkpoint messages and upsert their codes in one transaction.
 
-        Returns (codes found, codes new). A message already checkpointed (a
-        retry racing an orphaned attempt) is skipped, so codes never double.
+        Returns (codes found, codes new). A message already checkpointed is skipped, so codes
+        never double. With ``owner`` (the worker running the job) nothing is written, and
+        ScanLost raised, once another worker has taken the job over.
         """
         found = new = 0
         now = utcnow()
         with self.database.write():
+            self._jobs.check_owner(job_id, owner)
             for message, codes in results:
                 existing = MessageRow.get_or_none(
                     (MessageRow.account == account_id)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, UnreadableMessage
+from guard_inbox.domain.errors import ScanLost
+from guard_inbox.domain.models import AccountKind, FoundCode, JobState, MailMessage, UnreadableMessage
 from guard_inbox.storage import migrations
 from guard_inbox.storage.db import Database, open_database
 from guard_inbox.storage.job_repository import JobRepository
@@ -121,3 +122,36 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_codes(tmp_path: Path
     assert [c.code for c in repo.list_codes()] == ["OLD10"]
     assert repo.expiring_unnotified(3) == []
     db.close()
+
+
+def test_a_worker_that_lost_its_job_can_no_longer_write_to_it(database: Database) -> None:
+    """Worker A stalls past the heartbeat limit, B takes the job over; A's late writes bounce."""
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    assert jobs.claim(job.id, "host-a:1:a", 20.0, lambda _w: False) is not None
+    repo.record_scan_results(account.id, job.id, [(message("m1", 1), [FoundCode("AAA", "Shop", "")])],
+                             owner="host-a:1:a")
+
+    released = jobs.orphans(0.0, lambda worker: worker == "host-a:1:a")  # A's heartbeats stopped
+    assert [j.id for j in released] == [job.id]
+    taken = jobs.claim(job.id, "host-b:2:b", 20.0, lambda _w: False)
+    assert taken is not None and taken.attempts == 2
+
+    with pytest.raises(ScanLost):
+        jobs.progress(job.id, 10, 5, 1, 1, owner="host-a:1:a")
+    with pytest.raises(ScanLost):
+        repo.record_scan_results(account.id, job.id, [(message("m2", 2), [FoundCode("BBB", "Shop", "")])],
+                                 owner="host-a:1:a")
+    assert repo.scanned_ids(account.id) == {"m1"}  # nothing of A's late batch was written
+    late = jobs.finish(job.id, JobState.FAILED, "IntegrityError", owner="host-a:1:a")
+    assert late is not None and late.state is JobState.IN_PROGRESS and late.worker_id == "host-b:2:b"
+    assert jobs.release(job.id, error="x", owner="host-a:1:a") is not None
+    assert jobs.get(job.id).state is JobState.IN_PROGRESS  # type: ignore[union-attr]
+
+    assert not jobs.progress(job.id, 2, 2, 1, 0, owner="host-b:2:b")  # the new owner carries on
+    repo.record_scan_results(account.id, job.id, [(message("m2", 2), [FoundCode("BBB", "Shop", "")])],
+                             owner="host-b:2:b")
+    done = jobs.finish(job.id, JobState.COMPLETED, owner="host-b:2:b")
+    assert done is not None and done.state is JobState.COMPLETED
+    assert repo.scanned_ids(account.id) == {"m1", "m2"}
