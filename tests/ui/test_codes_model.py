@@ -23,12 +23,11 @@ from guard_inbox.ui.models.codes_model import (
     DISCOUNT,
     EXPIRES,
     FIRST_SEEN,
-    GREY,
     MERCHANT,
     PLACEHOLDER,
-    RED,
     CodesModel,
 )
+from guard_inbox.ui.palette import danger, muted
 from guard_inbox.ui.taskman import TaskManager
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -200,7 +199,7 @@ def test_painting_a_stale_row_rereads_its_page(qtbot: QtBot, runtime: Runtime, s
     with qtbot.waitSignal(model.rows_loaded, timeout=10000):
         pass
     assert model.code_at(250) == replace(code, used=True)
-    assert model.data(model.index(250, MERCHANT), Qt.ItemDataRole.ForegroundRole) == GREY
+    assert model.data(model.index(250, MERCHANT), Qt.ItemDataRole.ForegroundRole) == muted()
 
 
 def test_search_filters_and_account(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
@@ -255,7 +254,7 @@ def test_roles(qtbot: QtBot, runtime: Runtime, spy: SpyQueries, tasks: TaskManag
     assert displayed(model, 1, EXPIRES) == "tomorrow"
     assert displayed(model, 0, EXPIRES) == ""
     foreground = Qt.ItemDataRole.ForegroundRole
-    assert model.data(model.index(2, EXPIRES), foreground) == RED  # two days left
+    assert model.data(model.index(2, EXPIRES), foreground) == danger()  # two days left
     assert model.data(model.index(2, CODE), foreground) is None
     assert model.data(model.index(3, EXPIRES), foreground) is None
     tooltip = model.data(model.index(3, CODE), Qt.ItemDataRole.ToolTipRole)

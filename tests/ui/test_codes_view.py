@@ -16,7 +16,8 @@ from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMes
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
-from guard_inbox.ui.models.codes_model import CODE, GREY, MERCHANT
+from guard_inbox.ui.models.codes_model import CODE, MERCHANT
+from guard_inbox.ui.palette import muted
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.views.codes_view import NO_CODES, NO_MATCH, SEARCH_PLACEHOLDER, CodesView
 
@@ -183,7 +184,7 @@ def test_mark_used_from_the_context_menu_updates_the_row(
         actions["Mark used"].trigger()
     assert blocker.args == ["Marked CODE0001 as used"]
     qtbot.waitUntil(lambda: (code := view.model.code_at(1)) is not None and code.used, timeout=5000)
-    assert view.model.data(view.model.index(1, MERCHANT), Qt.ItemDataRole.ForegroundRole) == GREY
+    assert view.model.data(view.model.index(1, MERCHANT), Qt.ItemDataRole.ForegroundRole) == muted()
     assert view.selected_code() == view.model.code_at(1)  # the selection survived the refresh
     assert view.context_menu().actions()[1].text() == "Mark unused"
     assert runtime.repository.codes_by_ids([view.model.code_at(1).id])[0].used  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from guard_inbox.settings import Setting, Settings, SettingsError
+from guard_inbox.ui.palette import danger
 
 Editor = QCheckBox | QSpinBox | QDoubleSpinBox | QLineEdit
 HIDDEN = {"scan.stale_after_seconds", "gmail.max_results"}  # tuning knobs, not user settings
@@ -97,7 +98,7 @@ class SettingsDialog(QDialog):
         if "AI" in forms:
             forms["AI"].addRow("API key", self.api_key)
         self.error = QLabel("", self)
-        self.error.setStyleSheet("color: #b91c1c")
+        self.error.setStyleSheet(f"color: {danger().name()}")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

@@ -20,11 +20,12 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 
 from guard_inbox.domain.models import CodeQuery, StoredCode
 from guard_inbox.services.queries import Queries
 from guard_inbox.ui.format import is_expired, is_expiring, relative_expiry, relative_time
+from guard_inbox.ui.palette import danger, muted
 from guard_inbox.ui.taskman import TaskManager
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ PLACEHOLDER = "…"
 EXPIRING_DAYS = 2
 MAX_PREFETCH = 400  # extra rows (on screen, selected) re-read with the ids on refresh
 CODE_ROLE = Qt.ItemDataRole.UserRole
-RED = QColor(211, 47, 47)
-GREY = QColor(128, 128, 128)
 
 Index = QModelIndex | QPersistentModelIndex
 Clock = Callable[[], datetime]
@@ -282,9 +281,9 @@ class CodesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             now = self._clock()
             if code.used or is_expired(code.expires, now):
-                return GREY
+                return muted()
             if column == EXPIRES and is_expiring(code.expires, now, EXPIRING_DAYS):
-                return RED
+                return danger()
             return None
         if role == Qt.ItemDataRole.FontRole and column == CODE:
             return self._used_font if code.used else self._font

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 
 from guard_inbox.domain.models import Job, JobEvent, JobState
 from guard_inbox.ui.icons import icon
+from guard_inbox.ui.palette import danger, success
 
 ACCOUNT, STATUS, PROGRESS, CODES, STARTED, DURATION, ERROR = range(7)
 HEADERS = ("Account", "Status", "Progress", "Codes", "Started", "Duration", "Details")
@@ -23,7 +23,6 @@ STATE_ICONS = {
     JobState.COMPLETED: "state-completed", JobState.FAILED: "state-failed",
     JobState.CANCELLED: "state-cancelled",
 }
-STATE_COLOURS = {JobState.FAILED: QColor("#b91c1c"), JobState.COMPLETED: QColor("#15803d")}
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -65,7 +64,9 @@ class JobsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
             return icon(STATE_ICONS[job.state])
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            return STATE_COLOURS.get(job.state)
+            if job.state is JobState.FAILED:
+                return danger()
+            return success() if job.state is JobState.COMPLETED else None
         if role == Qt.ItemDataRole.ToolTipRole and column in (ERROR, STATUS) and job.error:
             return job.error
         if role == Qt.ItemDataRole.UserRole:
