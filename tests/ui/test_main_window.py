@@ -103,3 +103,22 @@ def test_tray_menu_actions(qtbot: QtBot, window: MainWindow, runtime: Runtime, t
     assert window.tray.pause_action.isChecked() and not window.tray.timer.isActive()
     window.tray.pause_action.trigger()
     assert window.tray.timer.isActive()
+
+
+def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, runtime: Runtime, tmp_path: Path) -> None:
+    state = tmp_path / "window.ini"
+    first = MainWindow(runtime, state_file=state)
+    qtbot.addWidget(first)
+    first.resize(700, 500)  # inside the offscreen screen (800 x 600): restoring clamps to it
+    first.tabs.setCurrentIndex(2)
+    first.codes.filter.setCurrentIndex(2)
+    first.codes.table.horizontalHeader().resizeSection(1, 217)
+    first.shutdown()
+
+    second = MainWindow(runtime, state_file=state)
+    qtbot.addWidget(second)
+    assert second.tabs.currentIndex() == 2
+    assert second.codes.filter.currentIndex() == 2
+    assert second.codes.table.horizontalHeader().sectionSize(1) == 217
+    assert (second.width(), second.height()) == (700, 500)
+    second.shutdown()

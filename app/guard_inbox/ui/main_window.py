@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
-    QToolBar,
 )
 
 from guard_inbox.domain.errors import KnownError
@@ -35,7 +34,7 @@ from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.services.accounts import add_local_mailbox
 from guard_inbox.services.export import write_csv
 from guard_inbox.services.messages import load_source_message
-from guard_inbox.ui import notifier
+from guard_inbox.ui import menus, notifier
 from guard_inbox.ui.bridge import EventBridge
 from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
@@ -47,6 +46,7 @@ from guard_inbox.ui.views.accounts_panel import AccountsPanel
 from guard_inbox.ui.views.codes_view import CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
 from guard_inbox.ui.views.queue_panel import QueuePanel
+from guard_inbox.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,7 @@ class MainWindow(QMainWindow):
         self.bridge: EventBridge | None = None
         self._kinds: dict[int, AccountKind] = {}
         self._quitting = False
-        self._ui_state = QSettings(str(state_file or runtime.paths.data_dir / "window.ini"),
-                                   QSettings.Format.IniFormat)
+        self._window_state = WindowState(state_file or runtime.paths.data_dir / "window.ini")
         self.setWindowTitle("Guard Inbox")
         self.setWindowIcon(icon("guard-inbox"))
         self.resize(1100, 680)
@@ -122,11 +121,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot: Callable[[], Any], shortcut: str | None = None,
                 icon_name: str | None = None) -> QAction:
-        action = QAction(icon(icon_name) if icon_name else icon("none"), text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
+        return menus.make_action(self, text, slot, shortcut, icon_name)
 
     def _build_actions(self) -> None:
         self.scan_action = self._action("Scan Now", self.scan_now, "Ctrl+R", "scan")
@@ -138,23 +133,14 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("Export CSV…", self.export_csv, "Ctrl+E")
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
         self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("main-toolbar")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.scan_action, self.connect_action, self.local_action, self.export_action):
-            toolbar.addAction(action)
-        self.addToolBar(toolbar)
-        file_menu = self.menuBar().addMenu("&File")
-        for action in (self.connect_action, self.local_action, self.export_action, self.settings_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        scan_menu = self.menuBar().addMenu("&Scan")
-        scan_menu.addAction(self.scan_action)
-        scan_menu.addAction(self.codes.find_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("Try the demo mailbox", self.try_demo))
-        help_menu.addAction(self._action("About Guard Inbox", self._about))
+        menus.install(
+            self, quit_action=self.quit_action,
+            toolbar=(self.scan_action, self.connect_action, self.local_action, self.export_action),
+            file=(self.connect_action, self.local_action, self.export_action, self.settings_action),
+            scan=(self.scan_action, self.codes.find_action),
+            help_=(self._action("Try the demo mailbox", self.try_demo),
+                   self._action("About Guard Inbox", self._about)),
+        )
 
     def _build_status_bar(self) -> None:
         self.broker_label = QLabel("Starting the job queue…", self)
@@ -398,10 +384,9 @@ class MainWindow(QMainWindow):
             return
         event.ignore()
         self.hide()
-        if not self._ui_state.value("tray_hint_shown", False, bool):
+        if self._window_state.once("tray_hint_shown"):
             self.tray.notify("Guard Inbox is still running",
                              "It keeps scanning in the background. Quit from the tray menu.")
-            self._ui_state.setValue("tray_hint_shown", True)
 
     def quit(self) -> None:
         self._quitting = True
@@ -411,23 +396,13 @@ class MainWindow(QMainWindow):
         QApplication.quit()
 
     def _save_state(self) -> None:
-        state = self._ui_state
-        state.setValue("geometry", self.saveGeometry())
-        state.setValue("window_state", self.saveState())
-        state.setValue("splitter", self.splitter.saveState())
-        state.setValue("tab", self.tabs.currentIndex())
-        state.setValue("codes_filter", self.codes.filter.currentIndex())
-        state.sync()
+        self._window_state.save(self, self.splitter, self.tabs, self.codes.filter.currentIndex(),
+                                self.codes.table.horizontalHeader())
 
     def _restore_state(self) -> None:
-        state = self._ui_state
-        for key, restore in (("geometry", self.restoreGeometry), ("window_state", self.restoreState),
-                             ("splitter", self.splitter.restoreState)):
-            value = state.value(key)
-            if isinstance(value, QByteArray):
-                restore(value)
-        self.tabs.setCurrentIndex(int(str(state.value("tab", CODES_TAB))))
-        self.codes.filter.setCurrentIndex(int(str(state.value("codes_filter", 0))))
+        codes_filter = self._window_state.restore(self, self.splitter, self.tabs,
+                                                  self.codes.table.horizontalHeader(), CODES_TAB)
+        self.codes.filter.setCurrentIndex(codes_filter)
 
     def shutdown(self) -> None:
         self._save_state()
