@@ -27,7 +27,7 @@ def test_full_scan_lists_oldest_first_without_scanned_ones(
     gmail.add_message(promo(99), label_ids=["SENT"])  # not selected by the query
     source = GmailSource(make_client(info), QUERY, "")
     assert list(source.list_ids(frozenset(ids[:2]))) == ids[2:]
-    assert source.sync_state() == str(gmail.history_id)
+    assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
 
 
 def test_mail_arriving_during_a_scan_is_caught_next_time(
@@ -39,7 +39,7 @@ def test_mail_arriving_during_a_scan_is_caught_next_time(
     assert list(source.list_ids(frozenset())) == first
     late = gmail.add_message(promo(10))  # arrives after listing, before the scan ends
     cursor = source.sync_state()
-    assert int(cursor) < gmail.history_id
+    assert int(cursor.split("\n")[0]) < gmail.history_id
     again = GmailSource(client, QUERY, cursor)
     assert list(again.list_ids(frozenset(first))) == [late]
 
@@ -58,7 +58,7 @@ def test_incremental_rescan_without_new_mail_is_one_request(
     assert list(source.fetch([])) == []
     assert client.requests_sent - before == gmail.requests == 1  # one history.list, no profile
     assert gmail.calls == {"history.list": 1}
-    assert source.sync_state() == str(gmail.history_id)
+    assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
 
 
 def test_incremental_keeps_only_new_mail_the_query_selects(
@@ -86,7 +86,7 @@ def test_expired_history_falls_back_to_a_full_listing(
     gmail.expire_history()
     source = GmailSource(make_client(info), QUERY, cursor)
     assert list(source.list_ids(frozenset(ids[:1]))) == ids[1:]
-    assert source.sync_state() == str(gmail.history_id)
+    assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
     assert gmail.calls["getProfile"] == 1
 
 
@@ -123,3 +123,32 @@ def test_a_finished_scan_leaves_no_connection_open(gmail: FakeGmail, info: dict[
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
     assert len(ids) == 7
+
+
+def test_a_changed_query_lists_the_whole_new_query_once(
+    gmail: FakeGmail, info: dict[str, Any], make_client: MakeClient
+) -> None:
+    promos = [gmail.add_message(promo(i)) for i in range(3)]
+    inbox_only = gmail.add_message(promo(50), label_ids=["INBOX"])  # old mail the new query adds
+    client = make_client(info)
+    first = GmailSource(client, QUERY, "")
+    assert list(first.list_ids(frozenset())) == promos
+    broader = "in:inbox"
+    again = GmailSource(client, broader, first.sync_state())
+    assert inbox_only in again.list_ids(frozenset(promos))  # history alone would never show it
+    assert again.sync_state() == f"{gmail.history_id}\n{broader}"
+    same = GmailSource(client, broader, again.sync_state())
+    gmail.reset_counters()
+    assert list(same.list_ids(frozenset([*promos, inbox_only]))) == []
+    assert gmail.calls == {"history.list": 1}  # back to incremental under the new query
+
+
+def test_a_cursor_saved_before_queries_were_recorded_still_counts(
+    gmail: FakeGmail, info: dict[str, Any], make_client: MakeClient
+) -> None:
+    ids = [gmail.add_message(promo(i)) for i in range(3)]
+    client = make_client(info)
+    source = GmailSource(client, QUERY, str(gmail.history_id))  # a 0.1 database's plain historyId
+    gmail.reset_counters()
+    assert list(source.list_ids(frozenset(ids))) == []
+    assert gmail.calls == {"history.list": 1}

@@ -8,6 +8,10 @@ History reports every added message, whatever the query (sent mail, chats, other
 New ids are therefore checked against the query with a listing that stops as soon as it reaches
 mail already scanned (listings are newest first), usually one page. A rescan with no new mail
 costs a single history.list request.
+
+The saved state also names the query it was taken under: after the user changes the query
+(say, from the last year to all promotions), history would only ever show new mail, so the
+next scan lists the whole new query once instead.
 """
 
 from __future__ import annotations
@@ -29,7 +33,12 @@ class GmailSource:
     def __init__(self, client: GmailClient, query: str, stored_history_id: str = "") -> None:
         self._client = client
         self._query = query
-        self._stored = stored_history_id.strip()
+        history_id, _, stored_query = stored_history_id.strip().partition("\n")
+        if stored_query and stored_query != query:
+            _log.info("The Gmail query changed (%r -> %r); listing the whole new query once",
+                      stored_query, query)
+            history_id = ""
+        self._stored = history_id
         self._state = ""
         self._unfetched: set[str] = set()
 
@@ -88,8 +97,10 @@ class GmailSource:
         self._client.close()
 
     def sync_state(self) -> str:
-        """The historyId read before this scan's listing (the stored one if nothing was listed)."""
-        return self._state or self._stored
+        """The historyId read before this scan's listing (the stored one if nothing was listed),
+        then a newline and the query it belongs to."""
+        history_id = self._state or self._stored
+        return f"{history_id}\n{self._query}" if history_id else ""
 
     def _full_listing(self, already_scanned: frozenset[str]) -> list[str]:
         self._state = str(self._client.profile().get("historyId") or "")
