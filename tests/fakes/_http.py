@@ -116,13 +116,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             reply = self.server.app(request)
         except Exception as exc:  # a bug in a fake: answer 500 and say so
             reply = HTTPReply.json(500, {"error": {"code": 500, "message": f"fake crashed: {exc!r}"}})
-        self.send_response(reply.status, reply.reason)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
+        try:
+            self.send_response(reply.status, reply.reason)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client timed out and hung up, as real ones do
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
 

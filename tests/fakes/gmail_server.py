@@ -37,6 +37,36 @@ QUOTA_UNITS = {"getProfile": 1, "labels.list": 1, "messages.list": 5, "messages.
 
 _USER = r"^/gmail/v1/users/(?P<user>[^/]+)"
 
+# Google's documented bodies for the faults a client must ride out ("Resolve errors", Gmail API).
+_FAULTS: dict[int, tuple[str, str, str]] = {  # status -> reason, domain, message
+    500: ("backendError", "global", "Backend Error"),
+    429: ("rateLimitExceeded", "usageLimits", "Rate Limit Exceeded"),
+    403: ("userRateLimitExceeded", "usageLimits", "User Rate Limit Exceeded"),
+}
+
+
+@dataclass(frozen=True)
+class RateLimitBurst:
+    """API calls number `start` .. `start + length - 1` (1-based, batch parts included, counted
+    from when `FakeGmail.rate_limit_bursts` was set) are answered `status`: 429
+    rateLimitExceeded or 403 userRateLimitExceeded."""
+
+    start: int
+    length: int
+    status: int = 429
+
+    def __post_init__(self) -> None:
+        if self.status not in (429, 403):
+            raise ValueError("a rate-limit burst answers 429 or 403")
+
+    def covers(self, number: int) -> bool:
+        return self.start <= number < self.start + self.length
+
+
+def fault_reply(status: int) -> HTTPReply:
+    reason, domain, message = _FAULTS[status]
+    return errors.google_error(status, message, reason=reason, domain=domain)
+
 
 @dataclass(frozen=True)
 class _Route:
@@ -99,20 +129,32 @@ class FakeGmail:
     HTTP request), `error_rate` (share of API calls answered 500/503), `seed`, `clock` (for
     `newer_than:` and default internalDate), `history_step_max` (>1 makes historyId gaps).
 
+    Fault knobs (attributes; both reach API calls inside batches too, as Google fails single parts
+    of a batch): `fault_rate` (share of API calls answered 500 backendError, drawn from a random
+    seeded with `seed`), `rate_limit_bursts` (RateLimitBurst runs of 429 rateLimitExceeded / 403
+    userRateLimitExceeded, by call number; setting the list restarts the numbering).
+
     Counters: `requests` (outer HTTP requests), `calls` (Counter of API calls by name, batch
     parts included: getProfile, labels.list, messages.list, messages.get, attachments.get,
-    history.list), `statuses` (Counter of API call statuses), `units_used`, `batch_sizes`.
+    history.list), `statuses` (Counter of API call statuses), `units_used`, `batch_sizes`,
+    `faults` (Counter of injected faults by reason: backendError from `error_rate` and
+    `fault_rate`, rateLimitExceeded / userRateLimitExceeded from bursts).
     """
 
     def __init__(self, *, email_address: str = "me@example.org", valid_tokens: set[str] | None = None,
                  quota_units_per_second: float | None = None, latency: float = 0.0, error_rate: float = 0.0,
                  seed: int = 0, clock: Callable[[], float] = time.time, history_step_max: int = 1,
+                 fault_rate: float = 0.0, rate_limit_bursts: Iterable[RateLimitBurst] = (),
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.mailbox = Mailbox(email_address, clock=clock, seed=seed, history_step_max=history_step_max)
         self.valid_tokens: set[str] = valid_tokens if valid_tokens is not None else set()
         self.latency = latency
         self.error_rate = error_rate
         self._rng = random.Random(seed)
+        self.fault_rate = fault_rate
+        self._fault_rng = random.Random(f"fault-{seed}")  # own stream: error_rate draws stay as before
+        self._bursts: tuple[RateLimitBurst, ...] = tuple(rate_limit_bursts)
+        self._call_number = 0
         self._lock = threading.Lock()
         self._bucket: TokenBucket | None = None
         self.quota_units_per_second = quota_units_per_second
@@ -161,6 +203,16 @@ class FakeGmail:
     def history_floor(self, value: int) -> None:
         self.mailbox.history_floor = value
 
+    @property
+    def rate_limit_bursts(self) -> tuple[RateLimitBurst, ...]:
+        return self._bursts
+
+    @rate_limit_bursts.setter
+    def rate_limit_bursts(self, bursts: Iterable[RateLimitBurst]) -> None:
+        with self._lock:
+            self._bursts = tuple(bursts)
+            self._call_number = 0
+
     def fail_next(self, n: int = 1, status: int = 503) -> None:
         """The next `n` outer HTTP requests (a whole batch counts once) get `status`."""
         with self._lock:
@@ -173,6 +225,7 @@ class FakeGmail:
             self.statuses: Counter[int] = Counter()
             self.units_used = 0
             self.batch_sizes: list[int] = []
+            self.faults: Counter[str] = Counter()
 
     # ----- mailbox shortcuts ----------------------------------------------------------------
     def add_message(self, raw: bytes, label_ids: Iterable[str] = ("INBOX", "CATEGORY_PROMOTIONS"),
@@ -248,12 +301,23 @@ class FakeGmail:
                 f"Field '{unknown[0]}' could not be found in request message.", reason="invalid")
         cost = QUOTA_UNITS[route.name]
         with self._lock:
+            self._call_number += 1
+            burst = next((b for b in self._bursts if b.covers(self._call_number)), None)
+            if burst is not None:
+                self.faults[_FAULTS[burst.status][0]] += 1
+                return fault_reply(burst.status)
             if self._bucket is not None and not self._bucket.take(cost):
                 return errors.rate_limited()
             self.units_used += cost
             fault_status = 0
             if self.error_rate > 0 and self._rng.random() < self.error_rate:
                 fault_status = self._rng.choice((500, 503))
+            elif self.fault_rate > 0 and self._fault_rng.random() < self.fault_rate:
+                fault_status = 500
+            if fault_status:
+                self.faults["backendError"] += 1
+        if fault_status == 500:
+            return fault_reply(500)
         if fault_status:
             return errors.google_error(fault_status)
         try:

@@ -90,6 +90,9 @@ class GmailSource:
             finished = True
         finally:
             if not finished or not self._unfetched:
+                if self._client.backoff_seconds:
+                    _log.info("Gmail asked %s to slow down: %.1f s spent backing off in this scan",
+                              self._client.address, self._client.backoff_seconds)
                 self._client.release()
 
     def close(self) -> None:
