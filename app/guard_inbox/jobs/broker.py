@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 10.0
+WATCH_SECONDS = 0.25
+MAX_RESTART_DELAY = 30.0
 
 NO_REDIS_HELP = (
     "Guard Inbox needs Redis for its job queue and could not find a redis-server to run. "
@@ -117,6 +119,7 @@ class EmbeddedRedis:
         self.process: subprocess.Popen[bytes] | None = None
         self._owner: threading.Thread | None = None
         self._stop = threading.Event()
+        self._started = threading.Event()
         self.info: BrokerInfo | None = None
 
     def start(self) -> BrokerInfo:
@@ -197,21 +200,13 @@ class EmbeddedRedis:
 
         def own() -> None:
             try:
-                assert self.binary is not None
-                self.process = subprocess.Popen(
-                    [self.binary, str(config)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    preexec_fn=_set_pdeathsig, close_fds=True,  # noqa: PLW1509 (prctl only, async-signal-safe)
-                    # Own session: Ctrl+C in a terminal must not stop Redis before our
-                    # workers have put their jobs back; we stop it ourselves, last.
-                    start_new_session=True,
-                )
+                self.process = self._popen(config)
             except OSError as exc:
                 failure.append(exc)
                 started.set()
                 return
             started.set()
-            self._stop.wait()
+            self._watch(config)
             self._terminate()
 
         self._owner = threading.Thread(target=own, name="redis-owner", daemon=True)
@@ -223,6 +218,7 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if _answers(info):
                 log.info("Started embedded Redis (pid %s) at %s", self.pid, info.socket_path)
+                self._started.set()
                 return
             if self.process is not None and self.process.poll() is not None:
                 break
@@ -230,6 +226,40 @@ class EmbeddedRedis:
         detail = self._log_tail(config.parent)
         self.stop()
         raise BrokerUnavailable(f"The embedded redis-server did not start. {detail}".strip())
+
+    def _popen(self, config: Path) -> subprocess.Popen[bytes]:
+        assert self.binary is not None
+        return subprocess.Popen(
+            [self.binary, str(config)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=_set_pdeathsig, close_fds=True,  # noqa: PLW1509 (prctl only, async-signal-safe)
+            # Own session: Ctrl+C in a terminal must not stop Redis before our
+            # workers have put their jobs back; we stop it ourselves, last.
+            start_new_session=True,
+        )
+
+    def _watch(self, config: Path) -> None:
+        """Restart the server whenever it dies while we own it (crash, OOM killer, kill -9).
+
+        Runs on the owner thread, so PDEATHSIG of the new server stays tied to it. The AOF
+        brings the queue back; redis-py reconnects on the next command. Backs off when the
+        server keeps dying (a broken AOF, a full disk), and says so in the log.
+        """
+        delay = WATCH_SECONDS
+        while not self._stop.wait(delay):
+            process = self.process
+            if process is None or process.poll() is None or not self._started.is_set():
+                delay = WATCH_SECONDS
+                continue
+            log.warning("The embedded redis-server (pid %s) stopped with exit code %s; "
+                        "restarting it", process.pid, process.returncode)
+            if process.stderr is not None:
+                process.stderr.close()
+            try:
+                self.process = self._popen(config)
+            except OSError as exc:
+                log.error("Could not restart the embedded redis-server: %s", exc)
+            delay = min(MAX_RESTART_DELAY, max(1.0, delay * 2))
 
     @staticmethod
     def _log_tail(folder: Path) -> str:
@@ -248,15 +278,16 @@ class EmbeddedRedis:
 
     def _terminate(self) -> None:
         process = self.process
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        process.send_signal(signal.SIGTERM)  # clean SHUTDOWN, AOF fsynced
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # clean SHUTDOWN, AOF fsynced
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stderr is not None:  # also when the server died on its own
             process.stderr.close()
 
     def stop(self) -> None:

@@ -16,8 +16,9 @@ from guard_inbox.services.lifecycle import JobLifecycle
 log = logging.getLogger("guard_inbox.jobs")
 
 QUEUE_DOWN = (
-    "The job queue (Redis) is not reachable, so the scan could not be queued. "
-    "Check that Redis is running (or restart Guard Inbox to restart its own), then try again."
+    "The job queue (Redis) is not reachable right now. The scan is saved and starts by itself "
+    "once the queue is back; if it does not, check that Redis is running (or restart Guard "
+    "Inbox to restart its own)."
 )
 
 
@@ -36,12 +37,12 @@ class JobControl:
         return job
 
     def _enqueue(self, job: Job, delay: float = 0.0) -> None:
-        """For a user's request: a broker outage fails the job with a sentence and raises."""
+        """For a user's request: on a broker outage the job stays PENDING (never enqueued, so
+        ``reconcile`` queues it once Redis is back) and the caller gets a sentence to show."""
         try:
             self.queue.enqueue(job.id, job.priority, delay)
         except (redis.RedisError, OSError) as exc:
-            log.warning("Could not queue job %s: %s", job.id, exc)
-            self.lifecycle.fail(job.id, QUEUE_DOWN)
+            log.warning("Could not queue job %s yet; it waits for the queue: %s", job.id, exc)
             raise BrokerUnavailable(QUEUE_DOWN) from exc
         self.lifecycle.jobs.mark_enqueued(job.id)
 

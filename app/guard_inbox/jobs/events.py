@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import redis
@@ -15,6 +16,7 @@ from guard_inbox.domain.models import JobEvent
 log = logging.getLogger(__name__)
 
 CHANNEL = "guard-inbox:job-events"
+QUIET_AFTER_FAILURE = 5.0  # seconds without broadcasts once Redis did not answer
 Listener = Callable[[JobEvent], None]
 
 
@@ -30,6 +32,12 @@ class EventBus:
         self.source_id = source_id
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._quiet_until = 0.0
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(redis.RedisError):
+                self._client.close()
 
     def add_listener(self, listener: Listener) -> None:
         with self._lock:
@@ -48,12 +56,13 @@ class EventBus:
                 listener(event)
             except Exception:
                 log.exception("Job event listener failed")
-        if self._client is None:
-            return
+        if self._client is None or time.monotonic() < self._quiet_until:
+            return  # the database holds the truth; a missed broadcast only delays a repaint
         payload = json.dumps({"source": self.source_id, "event": event.to_dict()})
         try:
             self._client.publish(CHANNEL, payload)
-        except redis.RedisError as exc:  # the database already holds the truth
+        except (redis.RedisError, OSError) as exc:  # the database already holds the truth
+            self._quiet_until = time.monotonic() + QUIET_AFTER_FAILURE
             log.debug("Event for job %s not broadcast: %s", event.job_id, exc)
 
 

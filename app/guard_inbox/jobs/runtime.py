@@ -11,6 +11,8 @@ import logging
 import threading
 
 from huey import PriorityRedisHuey
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from guard_inbox.domain.ports import Extractor, SourceFactory
 from guard_inbox.jobs.app import make_huey
@@ -86,7 +88,11 @@ class Runtime:
 
     @functools.cached_property
     def events(self) -> EventBus:
-        return EventBus(self.redis, self.process_id)
+        # Its own client that fails fast: a broadcast is a hint, and redis-py's default retries
+        # held every checkpoint of a running scan for seconds while Redis was away.
+        client = self.broker.client(socket_timeout=1, socket_connect_timeout=1,
+                                    retry=Retry(NoBackoff(), 0))
+        return EventBus(client, self.process_id)
 
     @functools.cached_property
     def queue(self) -> ScanQueue:
@@ -141,6 +147,8 @@ class Runtime:
         self._pools.clear()
         if "redis" in self.__dict__:
             self.redis.close()
+        if "events" in self.__dict__:
+            self.events.close()
         if "huey" in self.__dict__:
             self.huey.storage.conn.connection_pool.disconnect()
         if self._embedded is not None:
