@@ -12,6 +12,7 @@ import codecs
 import re
 
 _SURROGATES = re.compile("[\udc80-\udcff]+")
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(=\?)")
 _QP_SOFT_BREAK = re.compile(rb"=[ \t]*\r?\n")
@@ -32,7 +33,18 @@ _SUPERSETS = {
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
-    """Bytes -> str by the declared charset when it fits, else the likeliest; plus a note."""
+    """Bytes -> str by the declared charset when it fits, else the likeliest; plus a note.
+
+    Never returns lone surrogates (utf-7 and unicode-escape decode to them): no database
+    stores them, and one in a subject used to fail the checkpoint and the whole scan.
+    """
+    text, note = _decode_text(data, charset)
+    if _LONE_SURROGATES.search(text):
+        return _LONE_SURROGATES.sub("\ufffd", text), note or "invalid characters replaced"
+    return text, note
+
+
+def _decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     label = _label(charset)
     codec = _codec_for(label)
     note = f"unknown charset {label!r}" if label and codec is None else None

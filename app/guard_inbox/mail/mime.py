@@ -52,7 +52,11 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{
 _HTML_SNIFF = re.compile(
     rb"<(?:!doctype\s+html|html|head|body|meta|style|div|table|tr|td|p|br|img|span|a)\b", re.I
 )
-_HIDDEN_BLOCKS = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_HIDDEN_OPEN = re.compile(r"<(script|style|head|title)\b|<!--", re.I)
+_HIDDEN_CLOSE = {
+    name: re.compile("-->" if name == "--" else rf"</{name}\s*>", re.I)
+    for name in ("script", "style", "head", "title", "--")
+}
 _TAG = re.compile(r"<[^>]*>")
 # Zero-width and filler characters that marketing mail pads its preheader with.
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
@@ -69,6 +73,7 @@ class _Notes:
             self.add(note)
 
     def add(self, note: str) -> None:
+        note = note.encode("utf-8", errors="replace").decode("utf-8")  # stored: no lone surrogates
         if note in self._seen:
             return
         self._seen.add(note)
@@ -98,6 +103,9 @@ def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_0
         return MailMessage(provider_id=provider_id, defects=failures)
 
 
+MAX_MESSAGE_ID = 500
+
+
 def message_id_of(raw: bytes) -> str | None:
     """The normalised Message-ID (no <>, no whitespace), read from the header block only.
 
@@ -114,7 +122,9 @@ def message_id_of(raw: bytes) -> str | None:
         inner = value.split("<", 1)[1].split(">", 1)[0]
         value = inner or value
     value = value.strip("<>")
-    return value if 0 < len(value) <= 900 else None
+    # Longer ones (seen: 900 characters of tracking data) fall back to a content hash: the
+    # provider id column holds 512, and PostgreSQL, unlike SQLite, enforces that.
+    return value if 0 < len(value) <= MAX_MESSAGE_ID else None
 
 
 def provider_id_for(raw: bytes) -> str:
@@ -124,7 +134,34 @@ def provider_id_for(raw: bytes) -> str:
 
 def _html_to_snippet_text(markup: str) -> str:
     """Crude visible text of html (tags and hidden blocks dropped), enough for a snippet."""
-    return html.unescape(_TAG.sub(" ", _HIDDEN_BLOCKS.sub(" ", markup)))
+    visible = _drop_hidden_blocks(markup)
+    end = visible.rfind(">") + 1  # a "<" with no ">" after it is text; cut it off first, so
+    # "<[^>]*>" never scans to the end from each of 300 KB of "<" (quadratic: 85 s)
+    return html.unescape(_TAG.sub(" ", visible[:end]) + visible[end:])
+
+
+def _drop_hidden_blocks(markup: str) -> str:
+    """Script, style, head, title and comments -> " ", in linear time.
+
+    A lazy ``<script>.*?</script>`` regex re-scans to the end of the markup from every
+    unclosed opener (quadratic: 300 KB of "<!--" took minutes); here each kind of opener is
+    searched for its closer once it has failed to find one.
+    """
+    out: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()
+    for opener in _HIDDEN_OPEN.finditer(markup):
+        name = (opener.group(1) or "--").lower()
+        if opener.start() < pos or name in unclosed:
+            continue
+        close = _HIDDEN_CLOSE[name].search(markup, opener.end())
+        if close is None:  # nothing after this one closes it; nothing after a later one will
+            unclosed.add(name)
+            continue
+        out += (markup[pos : opener.start()], " ")
+        pos = close.end()
+    out.append(markup[pos:])
+    return "".join(out)
 
 
 # -- the two tiers -----------------------------------------------------------------------------
@@ -368,7 +405,7 @@ def _parse_date(value: str | None) -> datetime | None:
 def _describe(defect: object) -> str:
     """A stdlib defect as a few words: InvalidBase64PaddingDefect -> 'invalid base64 padding'."""
     words = _CAMEL.sub(" ", type(defect).__name__.removesuffix("Defect")).lower()
-    detail = str(defect).strip().rstrip(".")
+    detail = _CONTROL.sub(" ", unescape_8bit(str(defect))).strip().rstrip(".")
     return f"{words}: {detail}" if detail and len(detail) <= 80 else words
 
 

@@ -420,3 +420,11 @@ def test_random_mutations_do_not_raise() -> None:
     for _ in range(100):
         junk = bytes(rng.randrange(256) for _ in range(rng.randint(0, 3000)))
         assert isinstance(parse_message(junk, "junk"), MailMessage)
+
+
+def test_overlong_message_ids_fall_back_to_a_hash_that_fits_the_column() -> None:
+    raw = b"Message-ID: <" + b"t" * 700 + b"@tracker.example>\nSubject: x\n\nbody"
+    assert message_id_of(raw) is None
+    pid = provider_id_for(raw)
+    assert pid.startswith("sha1:") and len(pid) <= 512
+    assert message_id_of(b"Message-ID: <" + b"a" * 480 + b"@x>\n\nbody") == "a" * 480 + "@x"
