@@ -22,11 +22,11 @@ from typing import Any
 from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.extraction.details import day_first_hint, find_discount, find_expiry
 from guard_inbox.extraction.rules import (
-    _TRANSACTIONAL,  # wanted public: rules.is_transactional(subject) -- see the AI helper's report
     Candidate,
     Strength,
     context_ok,
     find_candidates,
+    is_transactional,
     token_shape_ok,
 )
 from guard_inbox.extraction.text import links, normalise_whitespace
@@ -211,7 +211,7 @@ def believe(
         urls=tuple(unicodedata.normalize("NFKC", url) for url in links(message.html))
         + tuple(full[start:end] for start, end in spans),
         cues={cand.token_start: cand for cand in find_candidates(full)},
-        transactional=bool(_TRANSACTIONAL.search(subject)),
+        transactional=is_transactional(subject),
         sent=message.date,
         day_first=day_first_hint(full, parseaddr(message.sender)[1].rpartition("@")[2]),
     )

@@ -40,8 +40,6 @@ __all__ = [
 ]
 
 SOURCE = "rules"
-# Kept for callers written against the first version of this module; use is_transactional().
-_TRANSACTIONAL = cues.TRANSACTIONAL_SUBJECT
 
 
 @dataclass(frozen=True, slots=True)
