@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import logging
 import logging.handlers
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,22 @@ class RingBufferHandler(logging.Handler):
         return "\n".join(self.lines)
 
 
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file on a full or read-only disk: one warning, not a traceback per log line."""
+
+    _warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        if not self._warned:
+            self._warned = True
+            sys.stderr.write(f"guard-inbox: cannot write the log file {self.baseFilename} "
+                             f"({error.strerror or error}); carrying on without it.\n")
+
+
 def setup_logging(log_file: Path | None, *, verbose: bool = False) -> RingBufferHandler:
     """Configure the root logger once; returns the ring buffer for crash reports."""
     root = logging.getLogger()
@@ -42,7 +59,7 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False) -> RingBuffer
     handlers: list[logging.Handler] = [ring]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = LogFileHandler(
             log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
         )
         file_handler.setFormatter(formatter)

@@ -20,6 +20,10 @@ class PermanentError(KnownError):
     """Retrying cannot help until the user changes something."""
 
 
+class StorageFull(PermanentError):
+    """The disk holding the database is full; the user has to free space."""
+
+
 class ReconnectNeeded(PermanentError):
     """The account's authorisation was revoked or expired."""
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import redis
 from huey.consumer import Consumer
 
+from guard_inbox.domain.errors import KnownError
 from guard_inbox.jobs.control import JobControl
 from guard_inbox.jobs.registry import WorkerRegistry
 from guard_inbox.jobs.tasks import ScanQueue
@@ -105,7 +106,7 @@ class WorkerPool:
                     requeued = self.control.reconcile()
                     if requeued:
                         log.info("Re-queued jobs %s", requeued)
-            except (redis.RedisError, OSError) as exc:
+            except (redis.RedisError, OSError, KnownError) as exc:  # e.g. a full disk
                 log.warning("Worker maintenance skipped a beat: %s", exc)
             except Exception:
                 log.exception("Worker maintenance failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import time
 from collections.abc import Iterator
@@ -32,9 +33,12 @@ class JobFollower:
 
     def follow(self, job_id: int) -> Iterator[Job]:
         inbox: queue.Queue[JobEvent] = queue.Queue()
+        ended: list[JobEvent] = []
 
         def listener(event: JobEvent) -> None:
             if event.job_id == job_id:
+                if event.state.is_final:
+                    ended.append(event)
                 inbox.put(event)
 
         self.local.add_listener(listener)
@@ -58,6 +62,10 @@ class JobFollower:
                     if latest is not None and latest != job:
                         job = latest
                         yield job
+                if ended and not job.state.is_final:
+                    # A worker here ended the job but could not record it (a full disk).
+                    job = dataclasses.replace(job, state=ended[-1].state, error=ended[-1].error)
+                    yield job
         finally:
             self.local.remove_listener(listener)
             if remote is not None:

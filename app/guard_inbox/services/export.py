@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -12,12 +13,19 @@ from pathlib import Path
 from guard_inbox.domain.models import StoredCode
 
 COLUMNS = ("code", "merchant", "discount", "expires", "first seen", "subject", "sender", "message id")
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_SIGNS = ("=", "+", "-", "@")
 
 
 def neutralise(cell: str) -> str:
-    """OWASP CSV-injection advice: prefix a quote to cells a spreadsheet would evaluate."""
+    """OWASP CSV-injection advice: prefix a quote to cells a spreadsheet would evaluate.
+
+    Also when the sign comes after leading whitespace (LibreOffice can trim it on import) or is
+    a full-width / small form (＝ ＋ － ＠ ﹦) that folds to ASCII (NFKC).
+    """
     if cell.startswith(_FORMULA_LEADS):
+        return "'" + cell
+    if unicodedata.normalize("NFKC", cell.lstrip()[:1]).startswith(_FORMULA_SIGNS):
         return "'" + cell
     return cell
 

@@ -82,6 +82,14 @@ class JobLifecycle:
             log.info("Job %s cancelled: %s", job_id, reason)
         return self._emit(self._note_if_not(job, JobState.CANCELLED, owner))
 
+    def unrecorded(self, job: Job, state: JobState, reason: str) -> None:
+        """A final state the database could not take (a full disk): followers still hear it."""
+        try:
+            self.events.publish(JobEvent(job.id, job.account_id, state, job.total, job.scanned,
+                                         job.codes_found, error=reason, at=time.time()))
+        except Exception:
+            log.warning("Could not publish the end of job %s", job.id, exc_info=True)
+
     def release(
         self, job_id: int, error: str = "", retry_at: datetime | None = None, owner: str = ""
     ) -> Job | None:

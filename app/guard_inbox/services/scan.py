@@ -21,9 +21,17 @@ from guard_inbox.domain.errors import (
     ScanCancelled,
     ScanInterrupted,
     ScanLost,
+    StorageFull,
     TransientError,
 )
-from guard_inbox.domain.models import AccountStatus, FoundCode, Job, MailMessage, UnreadableMessage
+from guard_inbox.domain.models import (
+    AccountStatus,
+    FoundCode,
+    Job,
+    JobState,
+    MailMessage,
+    UnreadableMessage,
+)
 from guard_inbox.domain.ports import Extractor, SourceFactory
 from guard_inbox.services.lifecycle import JobLifecycle
 from guard_inbox.storage.repository import Repository, ScanResult
@@ -106,6 +114,15 @@ class ScanService:
         except ReconnectNeeded as exc:
             self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
             self.lifecycle.fail(job.id, str(exc), owner)
+            return DONE
+        except StorageFull as exc:
+            try:
+                self.lifecycle.fail(job.id, str(exc), owner)
+            except StorageFull:
+                # Not even the failure fits on the disk: tell followers anyway. The row stays
+                # IN_PROGRESS and is released like any orphan once this worker has gone.
+                log.error("Job %s failed and the full disk could not record it: %s", job.id, exc)
+                self.lifecycle.unrecorded(job, JobState.FAILED, str(exc))
             return DONE
         except PermanentError as exc:
             self.lifecycle.fail(job.id, str(exc), owner)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -11,7 +13,7 @@ from urllib.parse import urlparse
 import peewee
 from playhouse.db_url import connect
 
-from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.errors import KnownError, StorageFull, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,11 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -16000,
 }
+# How long a writer keeps asking for SQLite's write lock. busy_timeout (15 s) is one ask: with ten
+# scan threads each holding the lock for up to a second per checkpoint, an unlucky waiter can
+# lose every poll for longer than that. BEGIN IMMEDIATE failing wrote nothing, so asking again
+# is always safe.
+WRITE_LOCK_PATIENCE = 120.0
 
 
 class Database:
@@ -31,17 +38,46 @@ class Database:
         self.db = db
         self.is_sqlite = isinstance(db, peewee.SqliteDatabase)
 
-    def write(self) -> peewee._atomic:
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
         """A transaction that may read then write.
 
         SQLite cannot upgrade a read transaction to a write once another
         writer committed ("database is locked" despite busy_timeout), so
-        SQLite transactions start IMMEDIATE. PostgreSQL needs nothing special:
-        rows that must not race are locked with SELECT ... FOR UPDATE.
+        SQLite transactions start IMMEDIATE, and keep asking for the lock for
+        WRITE_LOCK_PATIENCE. PostgreSQL needs nothing special: rows that must
+        not race are locked with SELECT ... FOR UPDATE.
+
+        A full disk becomes StorageFull (a sentence the user can act on), even
+        where peewee's failed ROLLBACK hides SQLite's own "database or disk is full".
         """
-        if self.is_sqlite:
-            return self.db.atomic("IMMEDIATE")
-        return self.db.atomic()
+        if not self.is_sqlite or self.db.in_transaction():
+            with self.db.atomic():
+                yield
+            return
+        try:
+            with contextlib.ExitStack() as stack:
+                deadline = time.monotonic() + WRITE_LOCK_PATIENCE
+                while True:
+                    try:
+                        stack.enter_context(self.db.atomic("IMMEDIATE"))
+                        break
+                    except peewee.OperationalError as exc:
+                        if "locked" not in str(exc):
+                            raise
+                        if time.monotonic() >= deadline:
+                            raise TransientError(
+                                f"The database stayed busy for {WRITE_LOCK_PATIENCE:.0f} s "
+                                "(another program writing to it?)") from exc
+                        log.info("Still waiting for the database write lock: %s", exc)
+                yield
+        except peewee.OperationalError as exc:
+            if _disk_full(exc):
+                raise StorageFull(
+                    f"The disk holding the database is full ({self.db.database}). Free some "
+                    "space, then scan again: the codes found so far are kept."
+                ) from exc
+            raise
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[None]:
@@ -93,6 +129,19 @@ def open_database(url: str, sqlite_file: Path) -> Database:
     except peewee.OperationalError as exc:
         raise KnownError(f"Cannot open the database ({_redact(url) or sqlite_file}): {exc}") from exc
     return Database(db)
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    """SQLITE_FULL anywhere in the chain (peewee re-raises a failed ROLLBACK on top of it)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+            "database or disk is full" in str(exc)
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _redact(url: str) -> str:
