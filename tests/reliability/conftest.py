@@ -27,6 +27,15 @@ class Scale:
         return full if self.soak else quick
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--soak"):
+        return
+    skip = pytest.mark.skip(reason="soak only (make soak): keeps the quick suite under 3 minutes")
+    for item in items:
+        if item.get_closest_marker("soak_only"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def scale(request: pytest.FixtureRequest) -> Scale:
     return Scale(soak=bool(request.config.getoption("--soak")))

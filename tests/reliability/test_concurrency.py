@@ -155,7 +155,7 @@ def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
     make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures,
     locked_log: LockedLogRecords,
 ) -> None:
-    per_mailbox = scale.pick(250, 3000)
+    per_mailbox = scale.pick(150, 3000)
     runtime = make_runtime()
     expected: dict[int, set[str]] = {}
     for i in range(MAILBOXES):

@@ -288,7 +288,7 @@ def test_unclosed_html_blocks_are_read_in_linear_time(opener: bytes, figures: Fi
 def test_a_mailbox_of_hostile_mail_scans_to_completion(
     make_runtime: Callable[..., Runtime], scale: Scale, figures: Figures, tmp_path: Path
 ) -> None:
-    hostile = collect_hostile(scale.pick(100, 1000))
+    hostile = collect_hostile(scale.pick(60, 1000))
     good = [bytes(promo_message(i)) for i in range(6)]
     messages = [*hostile, *DEFECT_INPUTS]
     for n, raw in enumerate(good):  # first, last and in between: a bad neighbour costs nothing

@@ -218,7 +218,7 @@ def test_embedded_redis_stalls_for_3_s(
     pid = server.pid
     outage = Outage(lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT))
     try:
-        result, _ = ride_out(runtime, outage, tmp_path, scale.pick(1500, 4000))
+        result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000))
     finally:
         os.kill(pid, signal.SIGCONT)  # never leave a frozen server behind
     report(figures, "embedded-stall", result)
@@ -233,7 +233,7 @@ def test_embedded_redis_crashes_and_the_app_restarts_it(
     assert server is not None and server.pid is not None, "this runtime should own its Redis"
     pid = server.pid
     outage = Outage(lambda: os.kill(pid, signal.SIGKILL), None)
-    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(1500, 4000),
+    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000),
                          app_restarts=runtime.broker)
     report(figures, "embedded-killed", result)
     figures.record("embedded-killed: app restarted its redis-server",
@@ -258,6 +258,6 @@ def test_external_redis_restarts(
     runtime = make_runtime(broker__url=external_redis.url)
     assert not runtime.broker.embedded and runtime.embedded_broker is None
     outage = Outage(external_redis.stop, external_redis.start)
-    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(1500, 4000))
+    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000))
     report(figures, "external", result)
     check(result)
