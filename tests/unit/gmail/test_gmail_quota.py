@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from guard_inbox.mail.gmail.quota import Backoff, QuotaLimiter
+from guard_inbox.mail.gmail.quota import PACE, Backoff, QuotaLimiter
 
 
 class FakeTime:
@@ -25,32 +25,34 @@ class FakeTime:
 
 def test_bucket_holds_one_second_of_budget_and_paces_at_the_rate() -> None:
     t = FakeTime()
-    limiter = QuotaLimiter(600, clock=t.clock, sleep=t.sleep)  # 10 units per second
+    limiter = QuotaLimiter(600, clock=t.clock, sleep=t.sleep)  # 10 units per second, paced at PACE
+    rate = 10 * PACE
+    assert 0.9 <= PACE < 1.0  # a small margin under the budget, never over it
     assert limiter.acquire(5) == 0.0
-    assert limiter.acquire(5) == 0.0  # one second's worth available at once
+    assert limiter.acquire(4) == 0.0  # one second's worth available at once
     assert t.slept == []
-    assert limiter.acquire(5) == pytest.approx(0.5)  # then 5 units take 0.5 s
+    assert limiter.acquire(5) == pytest.approx((9 + 5 - rate) / rate)  # the rest at the rate
     t.now += 0.3
-    assert limiter.available() == pytest.approx(3.0)
+    assert limiter.available() == pytest.approx(0.3 * rate)
     t.now += 1000
-    assert limiter.available() == pytest.approx(10.0)  # never a burst bigger than one second
+    assert limiter.available() == pytest.approx(rate)  # never a burst bigger than one second
 
 
 def test_waiters_queue_up_instead_of_all_waking_at_once() -> None:
     t = FakeTime()
-    limiter = QuotaLimiter(60, clock=t.clock, sleep=t.slept.append)  # 1 unit/s; time stands still
-    limiter.acquire(1)
+    limiter = QuotaLimiter(60, clock=t.clock, sleep=t.slept.append)  # ~1 unit/s; time stands still
+    first = limiter.acquire(1)
     waits = [limiter.acquire(2) for _ in range(3)]
-    assert waits == pytest.approx([2.0, 4.0, 6.0])
-    assert limiter.waited_seconds == pytest.approx(12.0)
+    assert waits == pytest.approx([(3 - PACE) / PACE, (5 - PACE) / PACE, (7 - PACE) / PACE])
+    assert limiter.waited_seconds == pytest.approx(first + sum(waits))
 
 
 def test_a_batch_bigger_than_a_seconds_budget_is_served_by_sleeping_off_its_debt() -> None:
     t = FakeTime()
     limiter = QuotaLimiter(60, clock=t.clock, sleep=t.sleep)
     limiter.acquire(1)
-    assert limiter.acquire(250) == pytest.approx(250.0)
-    assert limiter.acquire(1) == pytest.approx(1.0)  # the next caller waits behind it
+    assert limiter.acquire(250) == pytest.approx(250.0 / PACE)
+    assert limiter.acquire(1) == pytest.approx(1.0 / PACE)  # the next caller waits behind it
 
 
 def test_for_account_shares_one_limiter_per_address_and_updates_budget() -> None:
