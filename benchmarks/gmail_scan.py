@@ -22,8 +22,9 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fakes speak http on loopback
 
-from fakes import FakeBrowser, FakeGmail, FakeGoogleOAuth  # noqa: E402
-from guard_inbox.mail.gmail.auth import LockedCredentials, run_connect_flow  # noqa: E402
+from fakes import FakeGmail, FakeGoogleOAuth  # noqa: E402
+from gmail_kit import sign_in  # noqa: E402
+from guard_inbox.mail.gmail.auth import LockedCredentials  # noqa: E402
 from guard_inbox.mail.gmail.client import GmailClient  # noqa: E402
 from guard_inbox.mail.gmail.quota import QuotaLimiter  # noqa: E402
 from guard_inbox.mail.gmail.source import GmailSource  # noqa: E402
@@ -37,14 +38,6 @@ def message(i: int) -> bytes:
             f"Message-ID: <bench-{i}@shop.example>\r\nContent-Type: text/plain\r\n\r\n"
             f"Use code BENCH{i} for 10% off.\r\n").encode()
 
-
-def sign_in(oauth: FakeGoogleOAuth) -> dict[str, Any]:
-    browser = FakeBrowser()
-    try:
-        return run_connect_flow(oauth.client_config(), open_browser=False, timeout=10,
-                                open_url=browser.open, prompt="")
-    finally:
-        browser.join(10)
 
 
 def ours(gmail: FakeGmail, info: dict[str, Any], quota: float) -> tuple[float, int, int, str]:

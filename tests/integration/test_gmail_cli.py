@@ -12,19 +12,11 @@ from typing import Any
 
 import pytest
 
-from fakes import FakeBrowser, FakeGmail, FakeGoogleOAuth
-from guard_inbox.mail.gmail.auth import run_connect_flow
+from fakes import FakeGmail, FakeGoogleOAuth
+from gmail_kit import sign_in, trail_code, trail_promo
 
 ADDRESS = "shopper@example.org"
 
-
-def promo(i: int) -> bytes:
-    return (
-        f"From: Trail Gear <deals@trailgear.example>\r\nTo: {ADDRESS}\r\n"
-        f"Subject: Weekend offer {i}\r\nMessage-ID: <offer-{i}@trailgear.example>\r\n"
-        "Date: Mon, 02 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        f"Take 15% off tents. Use code TRAIL{i:03d} at checkout.\r\n"
-    ).encode()
 
 
 @pytest.fixture
@@ -36,14 +28,6 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeGoogleOAuth, 
     ) as gmail:
         yield oauth, gmail
 
-
-def sign_in(oauth: FakeGoogleOAuth) -> dict[str, Any]:
-    browser = FakeBrowser()
-    try:
-        return run_connect_flow(oauth.client_config(), open_browser=False, timeout=10,
-                                open_url=browser.open, prompt="")
-    finally:
-        browser.join(10)
 
 
 def cli(data: Path, gmail: FakeGmail, *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +47,7 @@ def test_token_import_scan_incremental_rescan_and_revocation(
 ) -> None:
     oauth, gmail = servers
     for i in range(40):
-        gmail.add_message(promo(i))
+        gmail.add_message(trail_promo(i, ADDRESS))
     info = sign_in(oauth)
     token_file = tmp_path / "token.json"
     token_file.write_text(json.dumps(info))
@@ -77,10 +61,10 @@ def test_token_import_scan_incremental_rescan_and_revocation(
     assert first.returncode == 0, first.stderr
     assert gmail.calls["messages.get"] == 40
     codes = {c["code"] for c in json.loads(cli(data, gmail, "codes", "--json").stdout)}
-    assert codes == {f"TRAIL{i:03d}" for i in range(40)}
+    assert codes == {trail_code(i) for i in range(40)}
 
-    gmail.add_message(promo(40))
-    gmail.add_message(promo(41))
+    gmail.add_message(trail_promo(40, ADDRESS))
+    gmail.add_message(trail_promo(41, ADDRESS))
     gmail.reset_counters()
     second = cli(data, gmail, "scan", "--account", ADDRESS, "--wait")
     assert second.returncode == 0, second.stderr

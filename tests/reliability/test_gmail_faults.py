@@ -24,12 +24,14 @@ import pytest
 
 from fakes import FakeGmail
 from fakes.gmail_server import RateLimitBurst
+from gmail_kit import trail_code, trail_promo
 from guard_inbox.bootstrap import build_gmail_accounts, build_runtime
 from guard_inbox.domain.models import Job, JobState
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 from guard_inbox.paths import AppPaths
 from guard_inbox.settings import Settings
+from test_job_lifecycle import final
 
 if TYPE_CHECKING:
     from reliability.conftest import Figures, Scale
@@ -39,14 +41,6 @@ ACCESS_TOKEN = "ya29.faults-test-access-token"
 FAULT_RATE = 0.10
 BURST_LENGTH = 8
 
-
-def promo(i: int, address: str) -> bytes:
-    return (
-        f"From: Trail Gear <deals@trailgear.example>\r\nTo: {address}\r\n"
-        f"Subject: Weekend offer {i}\r\nMessage-ID: <offer-{i}@trailgear.example>\r\n"
-        "Date: Mon, 02 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        f"Take 15% off tents. Use code TRAIL{i:04d} at checkout.\r\n"
-    ).encode()
 
 
 def bursts_for(count: int) -> list[RateLimitBurst]:
@@ -78,16 +72,6 @@ def gmail_runtime(data: Path, endpoint: str) -> tuple[Runtime, Settings]:
     return build_runtime(paths, settings, FileTokenStore(paths.token_file)), settings
 
 
-def wait_final(runtime: Runtime, job_id: int, timeout: float) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
-        assert job is not None
-        if job.state.is_final:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish in {timeout:.0f} s: {runtime.queries.job(job_id)}")
-
 
 def scan(tmp: Path, address: str, count: int, caplog: pytest.LogCaptureFixture, *, faults: bool,
          timeout: float) -> ScanRun:
@@ -100,7 +84,7 @@ def scan(tmp: Path, address: str, count: int, caplog: pytest.LogCaptureFixture, 
     }))
     with FakeGmail(email_address=address, valid_tokens={ACCESS_TOKEN}, seed=count) as gmail:
         for i in range(count):
-            gmail.add_message(promo(i, address))
+            gmail.add_message(trail_promo(i, address))
         runtime, settings = gmail_runtime(tmp / "data", gmail.base_url)
         try:
             account = build_gmail_accounts(runtime, settings, FileTokenStore(runtime.paths.token_file)
@@ -112,7 +96,7 @@ def scan(tmp: Path, address: str, count: int, caplog: pytest.LogCaptureFixture, 
                 gmail.rate_limit_bursts = bursts_for(count)
             caplog.clear()
             started = time.monotonic()
-            job = wait_final(runtime, runtime.control.start_scan(account.id).id, timeout)
+            job = final(runtime, runtime.control.start_scan(account.id).id, timeout)
             seconds = time.monotonic() - started
             codes = {c.code for c in runtime.queries.codes()}
         finally:
@@ -132,7 +116,7 @@ def test_scan_completes_through_backend_errors_and_rate_limit_bursts(
     caplog.set_level(logging.INFO, logger=CLIENT_LOGGER)
     count = scale.pick(200, 1000)
     timeout = float(scale.pick(120, 900))
-    expected = {f"TRAIL{i:04d}" for i in range(count)}
+    expected = {trail_code(i) for i in range(count)}
 
     clean = scan(tmp_path / "clean", "clean@example.org", count, caplog, faults=False, timeout=timeout)
     assert clean.job.state is JobState.COMPLETED, clean.job.error

@@ -33,12 +33,13 @@ import pytest
 from _mime_strategies import hostile_message
 from hypothesis import HealthCheck, Phase, example, given, settings
 
-from guard_inbox.domain.models import AccountKind, Job, MailMessage, UnreadableMessage
+from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.mail.mime import provider_id_for
 from mailgen import promo_code, promo_message
+from test_job_lifecycle import final, mbox_account
 
 pytestmark = pytest.mark.area("hostile mail")
 
@@ -159,20 +160,6 @@ def check_one(raw: bytes, folder: Path, pipeline: ExtractionPipeline, stats: Cou
         assert code.code.casefold() in haystack, f"{code.code!r} is not in the message"
     stats["codes"] += len(codes)
 
-
-def final(runtime: Runtime, job_id: int, timeout: float) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
-        assert job is not None
-        if job.state.is_final:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} never finished: {runtime.queries.job(job_id)}")
-
-
-def mbox_account(runtime: Runtime, path: Path) -> int:
-    return runtime.repository.add_account(AccountKind.MBOX, str(path), path.name).id
 
 
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)

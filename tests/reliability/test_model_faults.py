@@ -27,6 +27,7 @@ from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
 from mailgen import promo_code, write_mbox
+from test_job_lifecycle import final
 
 if TYPE_CHECKING:
     from reliability.conftest import Figures, Scale
@@ -59,16 +60,6 @@ def db_codes(database: Path) -> set[str]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         return {str(row[0]) for row in conn.execute("SELECT code FROM promo_code")}
 
-
-def wait_final(runtime: Runtime, job_id: int, timeout: float) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
-        assert job is not None
-        if job.state.is_final:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish in {timeout:.0f} s: {runtime.queries.job(job_id)}")
 
 
 def script(kind: str, fake: FakeOpenAI, expected: set[str], invented: set[str]) -> None:
@@ -113,7 +104,7 @@ def run_kind(tmp: Path, kind: str, count: int, timeout: float) -> KindResult:
             account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), mbox.name).id
             runtime.start_workers(1)
             started = time.monotonic()
-            job = wait_final(runtime, runtime.control.start_scan(account).id, timeout)
+            job = final(runtime, runtime.control.start_scan(account).id, timeout)
             seconds = time.monotonic() - started
         finally:
             runtime.close()

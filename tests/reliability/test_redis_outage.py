@@ -209,13 +209,17 @@ def check(result: Result) -> None:
         f"back: {requested}")
 
 
+def owned_redis_pid(runtime: Runtime) -> int:
+    server = runtime.embedded_broker if runtime.broker.embedded else None
+    assert server is not None and server.pid is not None, "this runtime should own its Redis"
+    return server.pid
+
+
 def test_embedded_redis_stalls_for_3_s(
     make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures
 ) -> None:
     runtime = make_runtime()
-    server = runtime.embedded_broker if runtime.broker.embedded else None
-    assert server is not None and server.pid is not None, "this runtime should own its Redis"
-    pid = server.pid
+    pid = owned_redis_pid(runtime)
     outage = Outage(lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT))
     try:
         result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000))
@@ -229,9 +233,7 @@ def test_embedded_redis_crashes_and_the_app_restarts_it(
     make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures
 ) -> None:
     runtime = make_runtime()
-    server = runtime.embedded_broker if runtime.broker.embedded else None
-    assert server is not None and server.pid is not None, "this runtime should own its Redis"
-    pid = server.pid
+    pid = owned_redis_pid(runtime)
     outage = Outage(lambda: os.kill(pid, signal.SIGKILL), None)
     result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000),
                          app_restarts=runtime.broker)

@@ -31,15 +31,15 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from fakes import FakeBrowser, FakeGmail, FakeGoogleOAuth
+from fakes import FakeGmail, FakeGoogleOAuth
+from gmail_kit import sign_in, trail_code, trail_promo
 from guard_inbox.bootstrap import build_runtime
-from guard_inbox.domain.models import AccountKind, Job, JobState
-from guard_inbox.jobs.runtime import Runtime
+from guard_inbox.domain.models import AccountKind, JobState
 from guard_inbox.logs import RingBufferHandler, setup_logging
-from guard_inbox.mail.gmail.auth import run_connect_flow
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 from guard_inbox.paths import AppPaths
 from guard_inbox.settings import Settings
+from test_job_lifecycle import final
 
 if TYPE_CHECKING:
     from reliability.conftest import Figures, Scale
@@ -48,14 +48,6 @@ ADDRESS = "shopper@example.org"
 TCP_LISTEN = "0A"
 PROBED_PORTS = (6379, 6380, 16379, 26379)  # Redis's default, the next one, cluster bus, sentinel
 
-
-def promo(i: int) -> bytes:
-    return (
-        f"From: Trail Gear <deals@trailgear.example>\r\nTo: {ADDRESS}\r\n"
-        f"Subject: Weekend offer {i}\r\nMessage-ID: <offer-{i}@trailgear.example>\r\n"
-        "Date: Mon, 02 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-        f"Take 15% off tents. Use code TRAIL{i:04d} at checkout.\r\n"
-    ).encode()
 
 
 @pytest.fixture
@@ -101,24 +93,6 @@ def cli(data: Path, gmail: FakeGmail, *args: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=120, env=env)
 
 
-def sign_in(oauth: FakeGoogleOAuth) -> dict[str, Any]:
-    browser = FakeBrowser()
-    try:
-        return run_connect_flow(oauth.client_config(), open_browser=False, timeout=10,
-                                open_url=browser.open, prompt="")
-    finally:
-        browser.join(10)
-
-
-def wait_final(runtime: Runtime, job_id: int, timeout: float) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
-        assert job is not None
-        if job.state.is_final:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish in {timeout:.0f} s: {runtime.queries.job(job_id)}")
 
 
 def occurrences(blob: bytes, secrets: list[str]) -> int:
@@ -247,7 +221,7 @@ def test_secrets_stay_in_the_token_file_and_redis_stays_private(
     oauth, gmail = servers
     count = scale.pick(60, 600)
     for i in range(count):
-        gmail.add_message(promo(i))
+        gmail.add_message(trail_promo(i, ADDRESS))
     token_json = tmp_path / "token.json"
     token_json.write_text(json.dumps(sign_in(oauth)))
     data = tmp_path / "data"
@@ -266,10 +240,10 @@ def test_secrets_stay_in_the_token_file_and_redis_stays_private(
         [account] = [a for a in runtime.queries.accounts() if a.kind is AccountKind.GMAIL]
         runtime.start_workers(1)
         started = time.monotonic()
-        job = wait_final(runtime, runtime.control.start_scan(account.id).id, float(scale.pick(90, 600)))
+        job = final(runtime, runtime.control.start_scan(account.id).id, float(scale.pick(90, 600)))
         scan_seconds = time.monotonic() - started
         assert job.state is JobState.COMPLETED, job.error
-        assert {c.code for c in runtime.queries.codes()} == {f"TRAIL{i:04d}" for i in range(count)}
+        assert {c.code for c in runtime.queries.codes()} == {trail_code(i) for i in range(count)}
         assert oauth.refresh_requests >= 1
 
         export = tmp_path / "codes.csv"
