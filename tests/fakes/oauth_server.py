@@ -101,6 +101,7 @@ class FakeGoogleOAuth:
         self.require_pkce = require_pkce
         self.deny = False
         self.granted_scopes: list[str] | None = None
+        self.next_codes: list[str] = []  # authorization codes to hand out before random ones
         self.auth_requests: list[dict[str, str]] = []
         self.pkce_verified = 0
         self.token_requests = 0
@@ -207,7 +208,7 @@ class FakeGoogleOAuth:
         if self.deny:
             return self._redirect(redirect_uri, state, error="access_denied")
         granted = [s for s in scopes if self.granted_scopes is None or s in self.granted_scopes]
-        code = "4/0Afake" + secrets.token_urlsafe(24)
+        code = self.next_codes.pop(0) if self.next_codes else "4/0Afake" + secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = _Code(self.client_id, redirect_uri, granted, challenge,
                                       (method or "plain") if challenge else None, time.time())

@@ -233,6 +233,12 @@ def run_connect_flow(
                 open_url(url)
             return str(url), str(state)
 
+        def fetch_token(self, **kwargs: Any) -> Any:
+            response = kwargs.get("authorization_response")
+            if isinstance(response, str):
+                kwargs["authorization_response"] = restore_redirect_uri(response)
+            return super().fetch_token(**kwargs)
+
     flow = _Flow.from_client_config(config, scopes=list(SCOPES), autogenerate_code_verifier=True)
     try:
         with _quiet(_CHATTY_LOGGERS):
@@ -250,6 +256,23 @@ def run_connect_flow(
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def restore_redirect_uri(mangled: str) -> str:
+    """Undo run_local_server's ``uri.replace("http", "https")`` everywhere but the scheme.
+
+    google-auth-oauthlib rewrites every "http" in the redirect it received, not only the scheme,
+    so an authorization code (or state) that happens to contain "http" reaches Google altered and
+    the exchange fails with invalid_grant "Malformed auth code" (rare - a few sign-ins in a
+    million - but CI met it, and a user would see a sign-in that fails for no reason). The
+    rewrite only ever inserts an "s" after "http", so mapping each "https" back to "http" restores
+    the original exactly; the scheme stays https because oauthlib refuses http redirects. Our
+    redirect is always http://127.0.0.1, so an https one is one the library rewrote.
+    """
+    if not mangled.startswith("https://"):
+        return mangled  # not rewritten (our redirect is plain-http loopback): nothing to undo
+    return "https://" + mangled.replace("https", "http")[len("http://"):]
+
 
 
 def _run_flow(flow: Any, open_browser: bool, timeout: int, prompt: str | None) -> Credentials:
