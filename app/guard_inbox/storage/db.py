@@ -55,22 +55,31 @@ class Database:
             with self.db.atomic():
                 yield
             return
+        with self._disk_full_as_storage_full(), contextlib.ExitStack() as stack:
+            self._begin_immediate(stack)
+            yield
+
+    def _begin_immediate(self, stack: contextlib.ExitStack) -> None:
+        """BEGIN IMMEDIATE on ``stack``, asking again while another writer holds the lock."""
+        deadline = time.monotonic() + WRITE_LOCK_PATIENCE
+        while True:
+            try:
+                stack.enter_context(self.db.atomic("IMMEDIATE"))
+                return
+            except peewee.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise TransientError(
+                        f"The database stayed busy for {WRITE_LOCK_PATIENCE:.0f} s "
+                        "(another program writing to it?)") from exc
+                log.info("Still waiting for the database write lock: %s", exc)
+
+    @contextlib.contextmanager
+    def _disk_full_as_storage_full(self) -> Iterator[None]:
+        """Covers BEGIN, the body and COMMIT/ROLLBACK: a full disk can fail any of them."""
         try:
-            with contextlib.ExitStack() as stack:
-                deadline = time.monotonic() + WRITE_LOCK_PATIENCE
-                while True:
-                    try:
-                        stack.enter_context(self.db.atomic("IMMEDIATE"))
-                        break
-                    except peewee.OperationalError as exc:
-                        if "locked" not in str(exc):
-                            raise
-                        if time.monotonic() >= deadline:
-                            raise TransientError(
-                                f"The database stayed busy for {WRITE_LOCK_PATIENCE:.0f} s "
-                                "(another program writing to it?)") from exc
-                        log.info("Still waiting for the database write lock: %s", exc)
-                yield
+            yield
         except peewee.OperationalError as exc:
             if _disk_full(exc):
                 raise StorageFull(
