@@ -24,6 +24,10 @@ from guard_inbox.storage.tables import AccountRow, CodeRow, MessageRow
 
 ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
 
+# SQLite builds before 3.32 allow 999 bound parameters per statement; a checkpoint row has 9.
+_ROWS_PER_INSERT = 100
+_IDS_PER_QUERY = 500
+
 
 def _account(row: AccountRow, code_count: int = 0) -> Account:
     return Account(
@@ -36,6 +40,25 @@ def _account(row: AccountRow, code_count: int = 0) -> Account:
         last_scan_at=from_db(row.last_scan_at),
         code_count=code_count,
     )
+
+
+def _message_fields(
+    account_id: int, job_id: int, message: MailMessage | UnreadableMessage, now: datetime
+) -> dict[str, object]:
+    """The checkpoint row of one message; an unreadable one keeps its reason."""
+    fields: dict[str, object] = {
+        "account": account_id, "provider_id": message.provider_id, "scanned_at": now,
+        "job": job_id, "date": None, "sender": "", "subject": "", "snippet": "", "error": "",
+    }
+    if isinstance(message, UnreadableMessage):
+        fields["error"] = message.reason[:2000]
+        return fields
+    fields |= {
+        "date": to_db(message.date), "sender": message.sender[:1000],
+        "subject": message.subject[:2000], "snippet": message.snippet[:500],
+        "error": "; ".join(message.defects)[:2000],
+    }
+    return fields
 
 
 def _merchant_key(merchant: str) -> str:
@@ -121,34 +144,34 @@ class Repository:
         now = utcnow()
         with self.database.write():
             self._jobs.check_owner(job_id, owner)
+            done = self._checkpointed(account_id, [message.provider_id for message, _ in results])
+            without_codes: list[dict[str, object]] = []
             for message, codes in results:
-                existing = MessageRow.get_or_none(
-                    (MessageRow.account == account_id)
-                    & (MessageRow.provider_id == message.provider_id)
-                )
-                if existing is not None:
+                if message.provider_id in done:
                     continue
-                row = self._insert_message(account_id, job_id, message, now)
+                done.add(message.provider_id)
+                if not codes:  # most mail: inserted together below, no row id needed
+                    without_codes.append(_message_fields(account_id, job_id, message, now))
+                    continue
+                row = MessageRow.create(**_message_fields(account_id, job_id, message, now))
                 for code in codes:
                     found += 1
                     new += self._upsert_code(account_id, row, code, now)
+            for start in range(0, len(without_codes), _ROWS_PER_INSERT):
+                MessageRow.insert_many(without_codes[start : start + _ROWS_PER_INSERT]).execute()
         return found, new
 
     @staticmethod
-    def _insert_message(
-        account_id: int, job_id: int, message: MailMessage | UnreadableMessage, now: datetime
-    ) -> MessageRow:
-        if isinstance(message, UnreadableMessage):
-            return MessageRow.create(
-                account=account_id, provider_id=message.provider_id, scanned_at=now,
-                job=job_id, error=message.reason[:2000],
+    def _checkpointed(account_id: int, provider_ids: Sequence[str]) -> set[str]:
+        """Which of these messages an earlier checkpoint already holds (one query per 500)."""
+        done: set[str] = set()
+        for start in range(0, len(provider_ids), _IDS_PER_QUERY):
+            query = MessageRow.select(MessageRow.provider_id).where(
+                (MessageRow.account == account_id)
+                & MessageRow.provider_id.in_(provider_ids[start : start + _IDS_PER_QUERY])
             )
-        return MessageRow.create(
-            account=account_id, provider_id=message.provider_id, date=to_db(message.date),
-            sender=message.sender[:1000], subject=message.subject[:2000],
-            snippet=message.snippet[:500], scanned_at=now, job=job_id,
-            error="; ".join(message.defects)[:2000],
-        )
+            done.update(provider_id for (provider_id,) in query.tuples())
+        return done
 
     @staticmethod
     def _upsert_code(account_id: int, message: MessageRow, code: FoundCode, now: datetime) -> int:

@@ -13,6 +13,7 @@ from guard_inbox.storage import migrations
 from guard_inbox.storage.db import Database, open_database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import CodeQuery, Repository
+from guard_inbox.storage.tables import MessageRow
 
 
 @pytest.fixture
@@ -75,6 +76,26 @@ def test_a_message_checkpointed_twice_adds_nothing(database: Database) -> None:
     batch = [(message("m1", 1), [FoundCode("ONCE5", "Shop")])]
     assert repo.record_scan_results(account.id, job.id, batch) == (1, 1)
     assert repo.record_scan_results(account.id, job.id, batch) == (0, 0)
+
+
+def test_a_large_checkpoint_keeps_every_message_once_with_its_details(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/big.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    repo.record_scan_results(account.id, job.id, [(message("old", 1), [])])
+    batch: list[tuple[MailMessage | UnreadableMessage, list[FoundCode]]] = [
+        (message(f"m{i}", 1 + i % 28), [FoundCode(f"SAVE{i}", "Shop")] if i % 97 == 0 else [])
+        for i in range(1_234)
+    ]
+    batch += [(message("old", 2), [FoundCode("LATE10", "Shop")]), (message("m5", 3), []),
+              (UnreadableMessage("broken", "not a MIME message"), [])]
+    found, new = repo.record_scan_results(account.id, job.id, batch)
+    assert (found, new) == (13, 13)  # m0, m97 … m1164; "old" was checkpointed before
+    assert repo.scanned_ids(account.id) == {"old", "broken"} | {f"m{i}" for i in range(1_234)}
+    rows = {row.provider_id: row for row in MessageRow.select()}
+    assert rows["broken"].error == "not a MIME message" and rows["broken"].date is None
+    assert rows["m5"].subject == "Offer m5" and rows["m5"].job_id == job.id
+    assert {c.code for c in repo.list_codes(CodeQuery(search="late"))} == set()
 
 
 def test_code_queries_filter_and_search(database: Database) -> None:
