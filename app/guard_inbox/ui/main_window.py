@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -26,7 +25,6 @@ from guard_inbox.domain.models import (
     JobEvent,
     JobState,
     Priority,
-    QueueStats,
     StoredCode,
 )
 from guard_inbox.jobs.events import RemoteEvents
@@ -46,6 +44,7 @@ from guard_inbox.ui.views.accounts_panel import AccountsPanel
 from guard_inbox.ui.views.codes_view import CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
 from guard_inbox.ui.views.queue_panel import QueuePanel
+from guard_inbox.ui.views.status_line import StatusLine
 from guard_inbox.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
@@ -143,13 +142,7 @@ class MainWindow(QMainWindow):
         )
 
     def _build_status_bar(self) -> None:
-        self.broker_label = QLabel("Starting the job queue…", self)
-        self.workers_label = QLabel("", self)
-        self.last_scan_label = QLabel("", self)
-        bar = self.statusBar()
-        bar.addPermanentWidget(self.workers_label)
-        bar.addPermanentWidget(self.last_scan_label)
-        bar.addPermanentWidget(self.broker_label)
+        self.status_line = StatusLine(self.statusBar())
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self._update_workers_label)
         self.queue_timer = QTimer(self)
@@ -177,9 +170,7 @@ class MainWindow(QMainWindow):
         self.jobs_model.set_jobs(jobs)
         self.codes.refresh()
         self.scan_action.setEnabled(True)
-        embedded = self.runtime.broker.embedded
-        self.broker_label.setText("Broker: embedded Redis" if embedded else "Broker: external Redis")
-        self.broker_label.setToolTip(self.runtime.broker.display)
+        self.status_line.show_broker(self.runtime.broker.embedded, self.runtime.broker.display)
         self.status_timer.start(STATUS_REFRESH_MS)
         self.queue_timer.start(QUEUE_REFRESH_MS)
         self.expiry_timer.start(EXPIRY_CHECK_MS)
@@ -188,7 +179,7 @@ class MainWindow(QMainWindow):
             self.show_message("No system tray here: Guard Inbox runs as a normal window.", 8000)
 
     def _on_start_failed(self, exc: Exception) -> None:
-        self.broker_label.setText("Job queue unavailable")
+        self.status_line.show_broker_failed()
         QMessageBox.critical(self, "Guard Inbox could not start its job queue", str(exc))
 
     # -- actions ----------------------------------------------------------------------------------
@@ -327,7 +318,7 @@ class MainWindow(QMainWindow):
         if job is None:
             return
         self.jobs_model.upsert(job)
-        self.last_scan_label.setText(f"Last scan: {job.account_label}")
+        self.status_line.show_last_scan(job.account_label)
         message = notifier.new_codes_message(job)
         if message and self.settings.get("notify.enabled"):
             self.tray.notify(*message)
@@ -354,9 +345,7 @@ class MainWindow(QMainWindow):
 
     def _update_workers_label(self) -> None:
         pools = self.runtime.worker_pools
-        busy = sum(p.busy for p in pools)
-        threads = sum(p.threads for p in pools)
-        self.workers_label.setText(f"Workers: {busy} of {threads} busy")
+        self.status_line.show_workers(sum(p.busy for p in pools), sum(p.threads for p in pools))
 
     def _queue_tick(self) -> None:
         if self.tabs.currentIndex() == QUEUE_TAB and self.isVisible():
@@ -364,10 +353,7 @@ class MainWindow(QMainWindow):
 
     def refresh_queue(self) -> None:
         control, broker = self.runtime.control, self.runtime.broker.display
-        self.tasks.run(control.stats, lambda stats: self._show_stats(stats, broker))
-
-    def _show_stats(self, stats: QueueStats, broker: str) -> None:
-        self.queue.show_stats(stats, broker)
+        self.tasks.run(control.stats, lambda stats: self.queue.show_stats(stats, broker))
 
     # -- window life -------------------------------------------------------------------------------
     def bring_to_front(self) -> None:
