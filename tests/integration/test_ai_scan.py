@@ -16,8 +16,8 @@ from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
+from job_kit import final, mbox_account
 from mailgen import promo_code, write_mbox
-from test_job_lifecycle import final, mbox_account
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
+from job_kit import final, mbox_account, wait_for
 from mailgen import write_mbox
-from test_job_lifecycle import final, mbox_account, wait_for
 
 
 def start_worker(data_dir: Path) -> subprocess.Popen[bytes]:

@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from guard_inbox.domain.models import AccountKind, Job, JobEvent, JobState, Priority
+from guard_inbox.domain.models import JobEvent, JobState, Priority
 from guard_inbox.jobs.runtime import Runtime
+from job_kit import final, mbox_account, wait_for
 from mailgen import write_mbox
 
 
@@ -34,26 +35,6 @@ class EventLog:
             if not states or states[-1] is not event.state:
                 states.append(event.state)
         return states
-
-
-def wait_for(runtime: Runtime, job_id: int, predicate: Callable[[Job], bool],
-             timeout: float = 60.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
-        assert job is not None
-        if predicate(job):
-            return job
-        time.sleep(0.02)
-    raise AssertionError(f"job {job_id} never got there: {runtime.queries.job(job_id)}")
-
-
-def final(runtime: Runtime, job_id: int, timeout: float = 60.0) -> Job:
-    return wait_for(runtime, job_id, lambda j: j.state.is_final, timeout)
-
-
-def mbox_account(runtime: Runtime, path: Path) -> int:
-    return runtime.repository.add_account(AccountKind.MBOX, str(path), path.name).id
 
 
 def test_scan_moves_through_every_state_and_stores_codes(runtime: Runtime, tmp_path: Path) -> None:

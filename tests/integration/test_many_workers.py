@@ -28,8 +28,8 @@ import pytest
 from guard_inbox.domain.models import CodeQuery, Job, JobState
 from guard_inbox.jobs.broker import BrokerInfo
 from guard_inbox.jobs.runtime import Runtime
+from job_kit import final, mbox_account, wait_for
 from mailgen import write_mbox
-from test_job_lifecycle import final, mbox_account, wait_for
 
 psycopg2 = pytest.importorskip("psycopg2")
 

@@ -9,8 +9,8 @@ import pytest
 
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
+from job_kit import final, mbox_account
 from mailgen import write_mbox
-from test_job_lifecycle import final, mbox_account
 
 psycopg2 = pytest.importorskip("psycopg2")
 

@@ -31,7 +31,7 @@ from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 from guard_inbox.paths import AppPaths
 from guard_inbox.settings import Settings
-from test_job_lifecycle import final
+from job_kit import final
 
 if TYPE_CHECKING:
     from reliability.conftest import Figures, Scale

@@ -38,8 +38,8 @@ from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.mail.mime import provider_id_for
+from job_kit import final, mbox_account
 from mailgen import promo_code, promo_message
-from test_job_lifecycle import final, mbox_account
 
 pytestmark = pytest.mark.area("hostile mail")
 

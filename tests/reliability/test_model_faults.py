@@ -26,8 +26,8 @@ from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
+from job_kit import final
 from mailgen import promo_code, write_mbox
-from test_job_lifecycle import final
 
 if TYPE_CHECKING:
     from reliability.conftest import Figures, Scale
