@@ -27,13 +27,13 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[[], Runtime]]:
+def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[..., Runtime]]:
     made: list[tuple[Runtime, AiExtractor]] = []
 
-    def make() -> Runtime:
+    def make(timeout_seconds: float = 10.0) -> Runtime:  # generous: a retry would skew counts
         ai = AiExtractor(AiSettings(enabled=True, base_url=fake_openai.base_url, model="gpt-fake",
                                     api_key=fake_openai.api_key, all_messages=True,
-                                    timeout_seconds=1.0))
+                                    timeout_seconds=timeout_seconds))
         paths = AppPaths(data_dir).ensure()
         runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
                           ExtractionPipeline(ai=ai))
@@ -47,7 +47,7 @@ def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[[],
 
 
 def test_model_answers_are_checked_against_the_mail(
-    ai_runtime: Callable[[], Runtime], fake_openai: FakeOpenAI, tmp_path: Path
+    ai_runtime: Callable[..., Runtime], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     mbox = tmp_path / "m.mbox"
     expected = write_mbox(mbox, 6)
@@ -67,7 +67,7 @@ def test_model_answers_are_checked_against_the_mail(
 
 @pytest.mark.parametrize("fault", ["rate_limited", "server_error", "timeout", "junk"])
 def test_model_faults_fall_back_to_rules_and_the_job_completes(
-    ai_runtime: Callable[[], Runtime], fake_openai: FakeOpenAI, tmp_path: Path, fault: str
+    ai_runtime: Callable[..., Runtime], fake_openai: FakeOpenAI, tmp_path: Path, fault: str
 ) -> None:
     if fault == "rate_limited":
         fake_openai.status = 429
@@ -79,7 +79,7 @@ def test_model_faults_fall_back_to_rules_and_the_job_completes(
         fake_openai.content = '{"codes": [{"code": 42'  # truncated JSON
     mbox = tmp_path / "m.mbox"
     expected = write_mbox(mbox, 3)
-    runtime = ai_runtime()
+    runtime = ai_runtime(1.0 if fault == "timeout" else 10.0)
     runtime.start_workers(1)
     job = final(runtime, runtime.control.start_scan(mbox_account(runtime, mbox)).id, timeout=90)
     assert job.state is JobState.COMPLETED, job.error

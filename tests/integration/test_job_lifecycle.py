@@ -49,7 +49,7 @@ def test_scan_moves_through_every_state_and_stores_codes(runtime: Runtime, tmp_p
     enqueue_seconds = time.monotonic() - started
     assert job.state is JobState.PENDING
     assert runtime.queries.job(job.id).state in (JobState.PENDING, JobState.IN_PROGRESS)
-    assert enqueue_seconds < 1.0  # returns at once; real latency lives in benchmarks/queue.py
+    assert enqueue_seconds < 2.0  # returns at once; real latency lives in benchmarks/queue.py
 
     done = final(runtime, job.id)
     assert done.state is JobState.COMPLETED, done.error
@@ -95,22 +95,24 @@ def test_transient_errors_retry_with_exponential_backoff(
     assert "not available" in job.error and "gave up after 4 attempts" in job.error
     starts = [t for t, e in log.for_job(job.id) if e.state is JobState.IN_PROGRESS]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-    # 1 s, 2 s, 4 s, each rounded up to Huey's 1 s scheduler tick.
+    # 1 s, 2 s, 4 s, each up to one 1 s scheduler tick late, plus the failed attempt and the
+    # hand-off (room for a slow CI machine; the gaps still have to double).
     for gap, wanted in zip(gaps, (1.0, 2.0, 4.0), strict=True):
-        assert wanted - 0.1 <= gap <= wanted + 1.6, gaps
+        assert wanted - 0.1 <= gap <= wanted + 3.0, gaps
+    assert gaps[0] < gaps[1] < gaps[2], gaps
 
 
 def test_a_retry_succeeds_once_the_mailbox_is_back(
     make_runtime: Callable[..., Runtime], tmp_path: Path
 ) -> None:
-    runtime = make_runtime(scan__retry_backoff_base=1.0)
+    runtime = make_runtime(scan__retry_backoff_base=3.0)  # time to look before the retry runs
     folder = tmp_path / "usb"
     mbox = folder / "mail.mbox"
     account = mbox_account(runtime, mbox)
     runtime.start_workers(1)
     job = runtime.control.start_scan(account)
     waiting = wait_for(runtime, job.id, lambda j: j.attempts == 1 and j.state is JobState.PENDING)
-    assert waiting.error.startswith("Retrying in 1 s:")
+    assert waiting.error.startswith("Retrying in 3 s:")
     assert runtime.control.stats().delayed == 1
     folder.mkdir()
     expected = write_mbox(mbox, 12)

@@ -256,15 +256,15 @@ def test_fuzzed_messages_never_crash_read_or_extract(
 def test_unclosed_html_blocks_are_read_in_linear_time(opener: bytes, figures: Figures) -> None:
     raw = b"From: a@b.example\r\nContent-Type: text/html\r\n\r\n" + opener * (50_000 // len(opener))
     pipeline = ExtractionPipeline()
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time of this thread: a busy machine does not count
     with error_records() as errors:
         from guard_inbox.mail.local import _parse  # the worker's bytes -> message step
 
         message = _parse(raw, "pathological")
         assert isinstance(message, MailMessage)
         pipeline.extract(message)
-    elapsed = time.monotonic() - started
-    figures.record(f"50 KB of unclosed {opener.decode()} read in s", round(elapsed, 2), "< 1.5")
+    elapsed = time.thread_time() - started
+    figures.record(f"50 KB of unclosed {opener.decode()} read in s (CPU)", round(elapsed, 2), "< 1.5")
     assert not errors.records, errors.describe()
     assert elapsed < 1.5, f"{len(raw)} bytes of {opener!r} took {elapsed:.1f} s: quadratic regex"
 

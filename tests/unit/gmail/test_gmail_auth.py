@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakes import FakeGoogleOAuth
@@ -47,6 +47,7 @@ def test_codes_that_contain_http_survive_the_flows_https_rewrite(
     assert info["refresh_token"] == oauth.issued_refresh_tokens[-1]
 
 
+@settings(deadline=None, derandomize=True)
 @given(st.text(alphabet="htps:/?&=_-xH", max_size=40))
 def test_restoring_the_redirect_undoes_exactly_the_librarys_rewrite(rest: str) -> None:
     received = "http://127.0.0.1:8080/?" + rest
