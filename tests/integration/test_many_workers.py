@@ -287,9 +287,12 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
         killed = time.monotonic()
         assert victim.process.wait(timeout=10) == -signal.SIGKILL
         orphan = runtime.queries.job(job.id)
-        assert orphan is not None
-        assert orphan.state is JobState.IN_PROGRESS and orphan.scanned < CRASH_MESSAGES, orphan
-        assert orphan.worker_id == victim.worker_id
+        assert orphan is not None and orphan.scanned < CRASH_MESSAGES, orphan
+        # Still the victim's, unless the survivor's reconcile already saw the dead pid (same
+        # host: it can, in the few ms since the kill) and released or took over the job.
+        released = orphan.state is JobState.PENDING or orphan.attempts >= 2
+        assert released or (orphan.state is JobState.IN_PROGRESS
+                            and orphan.worker_id == victim.worker_id), orphan
 
         resumed = wait_for(runtime, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
                            timeout=RECOVERY_LIMIT + 60)
