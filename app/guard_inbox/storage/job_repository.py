@@ -146,16 +146,11 @@ class JobRepository:
         With ``owner``, raises ScanLost when that worker no longer runs the job.
         """
         with self.database.write():
-            query = JobRow.update(
+            self.check_owner(job_id, owner)
+            JobRow.update(
                 total=total, scanned=scanned, codes_found=codes_found, codes_new=codes_new,
                 heartbeat_at=utcnow(),
-            ).where(JobRow.id == job_id)
-            if owner:
-                query = query.where(
-                    (JobRow.worker_id == owner) & (JobRow.state == JobState.IN_PROGRESS.value)
-                )
-            if query.execute() == 0 and owner:
-                raise ScanLost(f"job {job_id} was taken over by another worker")
+            ).where(JobRow.id == job_id).execute()
             flag = JobRow.select(JobRow.cancel_requested).where(JobRow.id == job_id).scalar()
         return bool(flag)
 
