@@ -39,9 +39,15 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     stores them, and one in a subject used to fail the checkpoint and the whole scan.
     """
     text, note = _decode_text(data, charset)
-    if _LONE_SURROGATES.search(text):
-        return _LONE_SURROGATES.sub("\ufffd", text), note or "invalid characters replaced"
+    clean = without_lone_surrogates(text)
+    if clean != text:
+        return clean, note or "invalid characters replaced"
     return text, note
+
+
+def without_lone_surrogates(text: str) -> str:
+    """Each lone surrogate -> U+FFFD: UTF-8 (and so every database) cannot hold one."""
+    return _LONE_SURROGATES.sub("\ufffd", text)
 
 
 def _decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:

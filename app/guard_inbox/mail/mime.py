@@ -31,6 +31,7 @@ from guard_inbox.mail.charsets import (
     lenient_qp,
     trim_partial_utf8,
     unescape_8bit,
+    without_lone_surrogates,
 )
 
 MAX_DEPTH = 20
@@ -73,7 +74,7 @@ class _Notes:
             self.add(note)
 
     def add(self, note: str) -> None:
-        note = note.encode("utf-8", errors="replace").decode("utf-8")  # stored: no lone surrogates
+        note = without_lone_surrogates(note)  # notes are stored too
         if note in self._seen:
             return
         self._seen.add(note)
