@@ -128,6 +128,22 @@ class Cluster:
         wait_until(lambda: ids <= set(self.runtime.workers.alive()), timeout,
                    f"workers {sorted(ids)} in the registry")
 
+    def scan_under_way(self, messages: int, host_a: str | None, host_b: str | None,
+                       ) -> tuple[int, Job, set[str], Worker, Worker]:
+        """Two workers and one big mailbox, once a worker is 100 messages into its scan:
+        (account, job, the codes it holds, the worker scanning, the other worker)."""
+        a, b = self.start("a", host_a), self.start("b", host_b)
+        self.wait_running(a, b)
+        mbox = self.tmp_path / "large.mbox"
+        expected = write_mbox(mbox, messages, every_nth_without_code=7)
+        account = mbox_account(self.runtime, mbox)
+        job = self.runtime.control.start_scan(account)
+        running = wait_for(self.runtime, job.id, lambda j: j.state.is_final or j.scanned >= 100,
+                           timeout=120)
+        assert running.state is JobState.IN_PROGRESS, running
+        scanning = self.by_id(running.worker_id)
+        return account, job, expected, scanning, (b if scanning is a else a)
+
     def by_id(self, worker_id: str) -> Worker:
         return next(w for w in self.workers if w.worker_id == worker_id)
 
@@ -258,7 +274,7 @@ CRASH_MESSAGES = 2000
 
 @pytest.mark.parametrize("hosts", ["one host", "two hosts"])
 def test_kill_9_of_one_worker_the_other_resumes_its_scan(
-    cluster: Cluster, tmp_path: Path, hosts: str
+    cluster: Cluster, hosts: str
 ) -> None:
     """No restart of the killed worker: the survivor finds the orphan and finishes it exactly.
 
@@ -270,19 +286,8 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
     runtime = cluster.runtime
     with cluster.logs_on_failure():
         named = hosts == "two hosts"
-        a = cluster.start("a", "gi-machine-a" if named else None)
-        b = cluster.start("b", "gi-machine-b" if named else None)
-        cluster.wait_running(a, b)
-        mbox = tmp_path / "large.mbox"
-        expected = write_mbox(mbox, CRASH_MESSAGES, every_nth_without_code=7)
-        account = mbox_account(runtime, mbox)
-
-        job = runtime.control.start_scan(account)
-        running = wait_for(runtime, job.id, lambda j: j.state.is_final or j.scanned >= 100,
-                           timeout=120)
-        assert running.state is JobState.IN_PROGRESS, running
-        victim = cluster.by_id(running.worker_id)
-        survivor = b if victim is a else a
+        account, job, expected, victim, survivor = cluster.scan_under_way(
+            CRASH_MESSAGES, "gi-machine-a" if named else None, "gi-machine-b" if named else None)
         victim.process.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         assert victim.process.wait(timeout=10) == -signal.SIGKILL
@@ -319,7 +324,7 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
 
 
 def test_a_stalled_worker_that_comes_back_stops_without_writing(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster
 ) -> None:
     """A laptop suspend or VM pause past the heartbeat limit: the job moves to the other
     worker; when the stalled one wakes up it must not go on scanning the same account, write
@@ -328,19 +333,8 @@ def test_a_stalled_worker_that_comes_back_stops_without_writing(
         pytest.skip("needs `unshare --uts` (CAP_SYS_ADMIN) to give each worker its own host name")
     runtime = cluster.runtime
     with cluster.logs_on_failure():
-        a = cluster.start("a", "gi-machine-a")
-        b = cluster.start("b", "gi-machine-b")
-        cluster.wait_running(a, b)
-        mbox = tmp_path / "large.mbox"
-        expected = write_mbox(mbox, 3000, every_nth_without_code=7)
-        account = mbox_account(runtime, mbox)
-
-        job = runtime.control.start_scan(account)
-        running = wait_for(runtime, job.id, lambda j: j.state.is_final or j.scanned >= 100,
-                           timeout=120)
-        assert running.state is JobState.IN_PROGRESS, running
-        stalled = cluster.by_id(running.worker_id)
-        survivor = b if stalled is a else a
+        account, job, expected, stalled, survivor = cluster.scan_under_way(
+            3000, "gi-machine-a", "gi-machine-b")
         stalled.process.send_signal(signal.SIGSTOP)
         try:
             wait_for(runtime, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
