@@ -40,7 +40,6 @@ class WindowState:
         tabs.setCurrentIndex(_int(state.value("tab"), default_tab))
         return _int(state.value("codes_filter"), 0)
 
-
     def once(self, flag: str) -> bool:
         """True the first time ``flag`` is asked for, ever (one-time hints)."""
         if self._settings.value(flag, False, bool):

@@ -274,7 +274,6 @@ def restore_redirect_uri(mangled: str) -> str:
     return "https://" + mangled.replace("https", "http")[len("http://"):]
 
 
-
 def _run_flow(flow: Any, open_browser: bool, timeout: int, prompt: str | None) -> Credentials:
     try:
         creds: Credentials = flow.run_local_server(
