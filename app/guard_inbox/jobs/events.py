@@ -70,7 +70,7 @@ class RemoteEvents:
     """Follows events from every process; skips this process's own (it got them locally)."""
 
     def __init__(self, client: redis.Redis, own_source_id: str = "") -> None:
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
         self._pubsub.subscribe(CHANNEL)
         self._own = own_source_id
 
