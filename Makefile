@@ -1,6 +1,9 @@
 # Two commands on a fresh machine: `make run` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter itself, not a shim (pyenv's): uv recreates .venv whenever the path it is
+# given resolves to another interpreter than the one .venv was made from.
+PYTHON_EXE = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 VENV := .venv
 BIN := $(VENV)/bin
 # uv installs exactly uv.lock into .venv; it is itself pinned by hash in packaging/uv-requirements.txt.
@@ -10,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # Each target syncs the environment it needs from the lock (a no-op in ~0.1 s when it is current):
 # `run` adds what is missing, `test` makes .venv exactly runtime + dev.
-SYNC := $(UV) sync --locked --python $(PYTHON)
+SYNC = $(UV) sync --locked --python $(PYTHON_EXE)
 
 # Debian/Ubuntu packages. APP_PACKAGES: what Qt's xcb platform plugin links against (checked by
 # tests/packaging/test_system_libs.py with ldd), EGL/GL, fontconfig, D-Bus, glib, a font so text
@@ -40,7 +43,7 @@ venv: $(UV)
 
 # Re-resolves uv.lock after a change to pyproject.toml (LOCK_ARGS=--upgrade takes every newest release).
 lock: $(UV)
-	$(UV) lock --python $(PYTHON) $(LOCK_ARGS)
+	$(UV) lock --python $(PYTHON_EXE) $(LOCK_ARGS)
 
 # Installs missing Debian packages when we may (root, or CI with sudo); otherwise prints the one
 # apt-get line to run and stops. Not Debian (macOS, other Linux): nothing to do here.
@@ -95,7 +98,7 @@ test: system-deps venv
 # upgrade is a decision (then `make lock LOCK_ARGS=--upgrade`). Not in CI: its result changes daily.
 LATEST := .venv-latest
 test-latest: system-deps $(UV)
-	$(UV) venv --quiet --clear --python $(PYTHON) $(LATEST)
+	$(UV) venv --quiet --clear --python $(PYTHON_EXE) $(LATEST)
 	VIRTUAL_ENV=$(LATEST) $(UV) pip install --quiet --upgrade -e '.[dev]'
 	$(UV) pip list --python $(LATEST)/bin/python
 	$(call run_checks,$(LATEST)/bin)

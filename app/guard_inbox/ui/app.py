@@ -91,8 +91,17 @@ def run_gui(
     window.start_background()
     if self_test:
         # Up, started, painted once, then closed: the packaged app's smoke test.
-        QTimer.singleShot(1500, window.quit)
+        QTimer.singleShot(1500, lambda: _end_self_test(app, window))
     code = app.exec()
     window.shutdown()
     instance.close()
     return int(code)
+
+
+def _end_self_test(app: QApplication, window: MainWindow) -> None:
+    """Says in the log whether the window really reached the screen (tests read it), then quits."""
+    handle = window.windowHandle()
+    exposed = window.isVisible() and handle is not None and handle.isExposed()
+    log.info("Self-test: window %s on %s (%dx%d)", "shown" if exposed else "NOT shown",
+             app.platformName(), window.width(), window.height())
+    window.quit()
