@@ -1,0 +1,71 @@
+"""No pickle on the queue: a crafted entry in Redis runs no code, and the worker keeps going."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from pathlib import Path
+
+import pytest
+
+from guard_inbox.domain.models import JobState
+from guard_inbox.jobs.runtime import Runtime
+from guard_inbox.jobs.serializer import JsonSerializer, RefusedMessage
+from job_kit import final, mbox_account
+from mailgen import write_mbox
+
+
+class Exploit:
+    """Unpickling this opens (creates) a file: the shape of every pickle code-execution attack."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_crafted_pickle_in_redis_runs_no_code_and_the_worker_scans_on(
+    runtime: Runtime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    marker = tmp_path / "pwned"
+    # What any client of a shared Redis can do: write raw bytes where huey reads its tasks.
+    runtime.huey.storage.enqueue(pickle.dumps(Exploit(marker)), priority=100)
+    runtime.huey.storage.enqueue(b"\x00junk that is no task", priority=100)
+    runtime.huey.storage.enqueue(b'{"format": "guard-inbox-task/1", "id": "x", "name": "os.system",'
+                                 b' "args": ["touch pwned"]}', priority=100)
+    mailbox = tmp_path / "mail.mbox"
+    expected = write_mbox(mailbox, 5)
+    account = mbox_account(runtime, mailbox)
+
+    with caplog.at_level(logging.WARNING, logger="guard_inbox.jobs"):
+        runtime.start_workers(1)
+        job = final(runtime, runtime.control.start_scan(account).id)
+
+    assert job.state is JobState.COMPLETED
+    assert {c.code for c in runtime.queries.codes()} == expected
+    assert not marker.exists()
+    refusals = [r.getMessage() for r in caplog.records if "Refused an entry" in r.getMessage()]
+    assert len(refusals) == 3, refusals
+    assert runtime.control.stats().waiting == 0
+
+
+def test_tasks_are_json_on_the_wire(runtime: Runtime, tmp_path: Path) -> None:
+    account = mbox_account(runtime, tmp_path / "mail.mbox")
+    job = runtime.control.start_scan(account)
+    (raw,) = runtime.huey.storage.enqueued_items()
+    assert raw.startswith(b"{") and b'"args":[%d]' % job.id in raw
+    assert runtime.queue.queued_job_ids() == {job.id}
+
+
+@pytest.mark.parametrize("entry", [
+    pickle.dumps({"id": "1"}),
+    b"[1, 2]",
+    b'{"format": "guard-inbox-task/1", "id": 5, "name": "scan"}',
+    b'{"format": "guard-inbox-task/1", "id": "a", "name": "scan", "args": [{"__reduce__": 1}]}',
+    b'{"format": "guard-inbox-task/1", "id": "a", "name": "scan", "args": [], "eta": 12}',
+    "caf\u00e9".encode("latin-1"),
+])
+def test_anything_but_our_json_message_is_refused(entry: bytes) -> None:
+    with pytest.raises(RefusedMessage):
+        JsonSerializer().deserialize(entry)
