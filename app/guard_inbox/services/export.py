@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -13,21 +13,26 @@ from pathlib import Path
 from guard_inbox.domain.models import StoredCode
 
 COLUMNS = ("code", "merchant", "discount", "expires", "first seen", "subject", "sender", "message id")
-_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_FORMULA_SIGNS = ("=", "+", "-", "@")
+
+# = + - @ and every character that NFKC folds to one of them (full-width, small form,
+# superscript, subscript, Hebrew alternative plus): tests/unit/core/test_export.py recomputes it.
+FORMULA_SIGNS = "=+-@\u207a\u207c\u208a\u208c\ufb29\ufe62\ufe63\ufe66\ufe6b\uff0b\uff0d\uff1d\uff20"
+# A reader may split a line on any of , ; or TAB (most of Europe uses ;): each piece it could
+# split off starts at the cell's start or right after one of these.
+_PIECE_START = re.compile(rf"(^|[,;])(?=\s*[{re.escape(FORMULA_SIGNS)}])")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t]")
 
 
 def neutralise(cell: str) -> str:
-    """OWASP CSV-injection advice: prefix a quote to cells a spreadsheet would evaluate.
+    """No piece of the cell can start a formula, whichever of , ; TAB a spreadsheet splits on.
 
-    Also when the sign comes after leading whitespace (LibreOffice can trim it on import) or is
-    a full-width / small form (＝ ＋ － ＠ ﹦) that folds to ASCII (NFKC).
+    OWASP's CSV-injection advice applied to every piece: a text marker (') goes before any
+    piece that starts with a formula sign, also after leading whitespace (LibreOffice can trim
+    it) and for look-alike signs that fold to ASCII. CR, LF and TAB become spaces, so a cell
+    never spans lines or columns whatever the reader's quoting rules.
     """
-    if cell.startswith(_FORMULA_LEADS):
-        return "'" + cell
-    if unicodedata.normalize("NFKC", cell.lstrip()[:1]).startswith(_FORMULA_SIGNS):
-        return "'" + cell
-    return cell
+    flat = _LINE_BREAKS.sub(" ", cell)
+    return _PIECE_START.sub(lambda m: m.group(1) + "'", flat)
 
 
 def _when(value: datetime | None) -> str:
@@ -53,7 +58,7 @@ def write_csv(codes: Iterable[StoredCode], target: Path) -> int:
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)  # no cell reads as two
             writer.writerow(COLUMNS)
             for code in codes:
                 writer.writerow(row_for(code))

@@ -3,18 +3,58 @@
 from __future__ import annotations
 
 import csv
+import io
+import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from guard_inbox.domain.models import StoredCode
-from guard_inbox.services.export import COLUMNS, neutralise, write_csv
+from guard_inbox.services.export import COLUMNS, FORMULA_SIGNS, neutralise, write_csv
 
 
-@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tTAB", "\rCR"])
+@pytest.mark.parametrize("cell", ["=1+1", "+SUM(A1)", "-2", "@cmd", " =1", "\u3000@x", "＝1"])
 def test_formula_leading_cells_are_neutralised(cell: str) -> None:
     assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize(("cell", "safe"), [
+    ("Sale;=cmd|' /C calc'!A0;end", "Sale;'=cmd|' /C calc'!A0;end"),
+    ("Shop;=2+3;x", "Shop;'=2+3;x"),
+    ("Buy 2, +1 free", "Buy 2,' +1 free"),
+    ("a;\t@SUM(1)", "a;' @SUM(1)"),
+    ("line\r\n=1+1", "line =1+1"),
+    ("\t=1+1", "' =1+1"),
+    ("one\rtwo\nthree\tfour", "one two three four"),
+])
+def test_every_piece_a_reader_could_split_off_is_neutralised(cell: str, safe: str) -> None:
+    assert neutralise(cell) == safe
+
+
+def test_formula_signs_are_every_character_that_folds_to_one() -> None:
+    folds = {chr(i) for i in range(sys.maxunicode + 1)
+             if unicodedata.normalize("NFKC", chr(i)) in ("=", "+", "-", "@")}
+    assert set(FORMULA_SIGNS) == folds
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_no_field_is_live_whichever_separator_the_spreadsheet_uses(
+    tmp_path: Path, delimiter: str
+) -> None:
+    hostile = ["Sale;=cmd|' /C calc'!A0;end", "Shop;=2+3;x", "x,@SUM(1)", "tab\t=1", "a\n-1"]
+    codes = [StoredCode(id=i, account_id=1, code=h, merchant=h, discount=h, subject=h, sender=h,
+                        message_id=f"<{i}>") for i, h in enumerate(hostile)]
+    target = tmp_path / "codes.csv"
+    write_csv(codes, target)
+    text = target.read_text(encoding="utf-8-sig")
+    assert all(line.startswith('"') and line.endswith('"') for line in text.splitlines())
+    fields = [f for row in csv.reader(io.StringIO(text), delimiter=delimiter) for f in row]
+    naive = [piece for line in text.splitlines() for piece in line.split(delimiter)]
+    for value in fields + naive:
+        lead = unicodedata.normalize("NFKC", value.strip().lstrip('"').lstrip())[:1]
+        assert lead not in ("=", "+", "-", "@"), value
 
 
 @pytest.mark.parametrize("cell", ["SAVE20", "20% off", "Café Müller", ""])
