@@ -137,18 +137,22 @@ class LocalMailbox:
                 yield _mbox_entry(reader, *previous, os.fstat(scanner.fileno()).st_size)
 
     def _scan_files(self) -> Iterator[tuple[str, Path]]:
+        """One id per file; a file that cannot be a message (a pipe, a device, a 4 GB file, an
+        unreadable one) still gets an id, so the scan records it as unreadable with its reason."""
         for file in _eml_files(self._path):
             try:
-                with file.open("rb") as handle:
-                    head = handle.read(_HEAD)
-                    pid = _id_if_whole_header(head) if len(head) == _HEAD else None
-                    if pid is None:
-                        pid = provider_id_for(head + handle.read())
+                with _open_regular(file) as handle:
+                    if os.fstat(handle.fileno()).st_size > _MAX_MESSAGE_BYTES:
+                        pid = _file_id(self._path, file)
+                    else:
+                        head = handle.read(_HEAD)
+                        from_head = _id_if_whole_header(head) if len(head) == _HEAD else None
+                        pid = from_head or provider_id_for(head + handle.read(_MAX_MESSAGE_BYTES))
             except OSError as exc:
                 if not self._path.is_dir():
                     raise
-                _log.warning("Skipping unreadable file %s: %s", file, exc)
-                continue
+                _log.warning("Unreadable file %s: %s", file, exc)
+                pid = _file_id(self._path, file)
             yield pid, file
 
     # -- reading --------------------------------------------------------------------------------
@@ -189,11 +193,14 @@ class LocalMailbox:
                 yield UnreadableMessage(pid, "This message is no longer in the folder.")
                 continue
             try:
-                size = file.stat().st_size
-                if size > _MAX_MESSAGE_BYTES:
-                    yield UnreadableMessage(pid, _too_big(size))
+                with _open_regular(file) as handle:
+                    raw = handle.read(_MAX_MESSAGE_BYTES + 1)  # the cap holds if it grew since
+                if len(raw) > _MAX_MESSAGE_BYTES:
+                    yield UnreadableMessage(pid, _too_big(file.stat().st_size))
                     continue
-                raw = file.read_bytes()
+            except NotAFile as exc:
+                yield UnreadableMessage(pid, f"{file} is {exc.strerror}, not a mail file; skipped.")
+                continue
             except OSError as exc:
                 self._check_still_there()
                 yield UnreadableMessage(pid, f"Could not read {file}: {exc.strerror or exc}")
@@ -303,6 +310,34 @@ def _eml_files(root: Path) -> Iterator[Path]:
         for name in sorted(names):
             if name.lower().endswith(".eml") and not name.startswith("._"):
                 yield Path(folder, name)
+
+
+class NotAFile(OSError):
+    """A path in a mail folder that is a pipe, a device or a socket (after resolving links)."""
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Opens a regular file for reading, following links; never blocks on a FIFO.
+
+    O_NONBLOCK makes opening a pipe with no writer return at once; fstat on the open
+    descriptor then tells what the path really is, with no window for a swap in between.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise NotAFile(errno.EINVAL, what, str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_id(root: Path, file: Path) -> str:
+    """A stable id for a file whose content gives none (too big to read, or not readable)."""
+    return "file:" + file.relative_to(root).as_posix()
 
 
 def _first_bytes(path: Path) -> bytes:
