@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Figures
 from guard_inbox.domain.models import JobState
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.jobs.serializer import JsonSerializer, RefusedMessage
 from job_kit import final, mbox_account
 from mailgen import write_mbox
+
+pytestmark = pytest.mark.area("queue entries")
 
 
 class Exploit:
@@ -26,7 +29,7 @@ class Exploit:
 
 
 def test_a_crafted_pickle_in_redis_runs_no_code_and_the_worker_scans_on(
-    runtime: Runtime, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    runtime: Runtime, tmp_path: Path, caplog: pytest.LogCaptureFixture, figures: Figures
 ) -> None:
     marker = tmp_path / "pwned"
     # What any client of a shared Redis can do: write raw bytes where huey reads its tasks.
@@ -42,10 +45,14 @@ def test_a_crafted_pickle_in_redis_runs_no_code_and_the_worker_scans_on(
         runtime.start_workers(1)
         job = final(runtime, runtime.control.start_scan(account).id)
 
+    refusals = [r.getMessage() for r in caplog.records if "Refused an entry" in r.getMessage()]
+    figures.record("crafted entries (pickle, junk, foreign task)", 3)
+    figures.record("code run by a crafted pickle", "yes" if marker.exists() else "no", "no")
+    figures.record("entries refused with a log line", len(refusals), "3")
+    figures.record("next scan", f"{job.state.name} in {job.attempts} attempt(s)", "COMPLETED in 1")
     assert job.state is JobState.COMPLETED
     assert {c.code for c in runtime.queries.codes()} == expected
     assert not marker.exists()
-    refusals = [r.getMessage() for r in caplog.records if "Refused an entry" in r.getMessage()]
     assert len(refusals) == 3, refusals
     assert runtime.control.stats().waiting == 0
 
