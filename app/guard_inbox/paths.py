@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ APP_NAME = "guard-inbox"
 DATA_DIR_ENV = "GUARD_INBOX_DATA_DIR"
 # sockaddr_un.sun_path is 108 bytes with the NUL; longer paths fail to bind silently.
 MAX_SOCKET_PATH = 100
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +31,21 @@ class AppPaths:
         return cls(Path(raw).expanduser().resolve())
 
     def ensure(self) -> AppPaths:
-        """Create the private folders (0700: the data dir holds the broker socket)."""
-        for folder in (self.data_dir, self.log_dir, self.redis_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the private folders (0700: the data dir holds the broker socket).
+
+        A data folder that already existed (``--data-dir ~/Documents``) is the user's: its
+        permissions are left alone, with a warning when others can read it.
+        """
+        try:
+            self.data_dir.mkdir(parents=True)
+            os.chmod(self.data_dir, 0o700)
+        except FileExistsError:
+            if os.name == "posix" and self.data_dir.stat().st_mode & 0o077:
+                log.warning("The data folder %s can be read by other users (mode %o); it holds "
+                            "your codes and mail details. Use a private folder, or: chmod 700 %s",
+                            self.data_dir, self.data_dir.stat().st_mode & 0o777, self.data_dir)
+        for folder in (self.log_dir, self.redis_dir):
+            folder.mkdir(exist_ok=True)
             os.chmod(folder, 0o700)
         return self
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -77,6 +78,25 @@ def test_data_dir_is_private(tmp_path: Path) -> None:
     paths = AppPaths(tmp_path / "d").ensure()
     for folder in (paths.data_dir, paths.redis_dir, paths.log_dir):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_an_existing_data_dir_keeps_its_permissions_and_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    os.chmod(documents, 0o755)
+    with caplog.at_level(logging.WARNING, logger="guard_inbox.paths"):
+        paths = AppPaths(documents).ensure()
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o755  # the user's folder, not ours to chmod
+    assert any("can be read by other users" in r.getMessage() for r in caplog.records)
+    for folder in (paths.redis_dir, paths.log_dir):  # what the app creates inside stays private
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    caplog.clear()
+    os.chmod(documents, 0o700)
+    AppPaths(documents).ensure()
+    assert not caplog.records
 
 
 def test_deep_data_dirs_get_a_short_private_socket(tmp_path: Path) -> None:
