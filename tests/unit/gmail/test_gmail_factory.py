@@ -86,3 +86,34 @@ def test_bad_token_files_say_what_is_wrong(tmp_path: Path, content: str, message
 def test_missing_token_file(tmp_path: Path) -> None:
     with pytest.raises(PermanentError, match="does not exist"):
         import_token_file(tmp_path / "none.json")
+
+
+@pytest.mark.parametrize("token_uri", [
+    "http://127.0.0.1@evil.example/token",  # userinfo: the host is evil.example
+    "http://localhost.evil.example/token",
+    "http://127.0.0.1.evil.example/token",
+    "http://evil.example/token",
+    "https://user:pw@oauth2.example/token",
+    "https:///token",
+    "http://127.0.0.1:notaport/token",
+    "ftp://localhost/token",
+])
+def test_token_uris_that_would_send_the_refresh_token_elsewhere_are_refused(
+    tmp_path: Path, info: dict[str, Any], token_uri: str
+) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(json.dumps({**info, "token_uri": token_uri}))
+    with pytest.raises(PermanentError, match="unusable token_uri"):
+        import_token_file(path)
+
+
+@pytest.mark.parametrize("token_uri", [
+    "https://oauth2.googleapis.com/token", "http://127.0.0.1:8765/token", "http://localhost/token",
+    "http://[::1]:9000/token",
+])
+def test_google_and_loopback_token_uris_are_kept(
+    tmp_path: Path, info: dict[str, Any], token_uri: str
+) -> None:
+    path = tmp_path / "token.json"
+    path.write_text(json.dumps({**info, "token_uri": token_uri}))
+    assert import_token_file(path)["token_uri"] == token_uri

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from google.oauth2.credentials import Credentials
 
@@ -35,7 +36,7 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_QUERY = "category:promotions newer_than:365d"
 # https, or plain http to this machine only (a local test or self-hosted token endpoint).
-_TOKEN_URI_PREFIXES = ("https://", "http://127.0.0.1", "http://localhost")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _TOKEN_KEYS = ("token", "refresh_token", "token_uri", "client_id", "client_secret", "scopes", "expiry")
 
 
@@ -139,12 +140,31 @@ def check_token_info(data: object, where: str = "The Gmail authorisation") -> di
             "https://www.googleapis.com/auth/gmail.readonly."
         )
     token_uri = data.get("token_uri") or GOOGLE_TOKEN_URI
-    if not isinstance(token_uri, str) or not token_uri.startswith(_TOKEN_URI_PREFIXES):
+    if not usable_token_uri(token_uri):
         raise PermanentError(f"{where} has an unusable token_uri (it must be an https URL).")
     info = {k: data[k] for k in _TOKEN_KEYS if data.get(k) not in (None, "")}
     info["token_uri"] = token_uri
     info["scopes"] = scopes
     return info
+
+
+def usable_token_uri(uri: object) -> bool:
+    """https to a named host, or plain http to this machine only (a local test server).
+
+    Parsed, not prefix-matched: http://127.0.0.1@evil.example/ and http://localhost.evil.example/
+    start like loopback URLs but would send the refresh token elsewhere.
+    """
+    if not isinstance(uri, str):
+        return False
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)
 
 
 def fetch_profile_address(info: Mapping[str, Any], endpoint: str = "") -> str:
