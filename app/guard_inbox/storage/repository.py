@@ -210,11 +210,10 @@ class Repository:
         if query.account_id is not None:
             select = select.where(CodeRow.account == query.account_id)
         if query.search:
-            like = f"%{query.search.lower()}%"
+            text = query.search.lower()
             select = select.where(
-                CodeRow.code_key.contains(query.search.lower())
-                | (peewee.fn.LOWER(CodeRow.merchant) ** like)
-                | (peewee.fn.LOWER(CodeRow.discount) ** like)
+                _contains(CodeRow.code_key, text) | _contains(CodeRow.merchant, text)
+                | _contains(CodeRow.discount, text)
             )
         not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
         if query.status == "active":
@@ -301,3 +300,13 @@ def _stored_code(row: CodeRow) -> StoredCode:
         sender=message.sender if message else "",
         message_id=message.provider_id if message else "",
     )
+
+
+def _contains(column: peewee.Field, text: str) -> peewee.Expression:
+    """Case-insensitive substring match in which % and _ are plain characters.
+
+    Searching "_" or "%" used to match every code: both are LIKE wildcards unless escaped.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = peewee.NodeList((peewee.Value(f"%{escaped}%"), peewee.SQL("ESCAPE '\\'")))
+    return peewee.Expression(column, peewee.OP.ILIKE, pattern)  # SQLite: LIKE; PostgreSQL: ILIKE

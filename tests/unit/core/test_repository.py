@@ -118,6 +118,25 @@ def test_code_queries_filter_and_search(database: Database) -> None:
     assert [c.code for c in repo.codes_by_ids(ids)] == ["FUTURE2", "NOEXP3", "PAST1"]
 
 
+@pytest.mark.parametrize(("search", "found"), [
+    ("_", {"SAVE_10"}), ("%", {"HALF50"}), ("\\", {"BACK"}), ("e_1", {"SAVE_10"}),
+    ("50%", {"HALF50"}), ("save", {"SAVE_10", "SAVE10"}), ("off", {"HALF50", "SAVE10"}),
+])
+def test_search_treats_like_wildcards_as_plain_characters(
+    database: Database, search: str, found: set[str]
+) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    job = jobs.create(account.id, 100, "manual")
+    repo.record_scan_results(account.id, job.id, [
+        (message("m1", 1), [FoundCode("SAVE_10", "Shop")]),
+        (message("m2", 2), [FoundCode("SAVE10", "Shop", "10 off")]),
+        (message("m3", 3), [FoundCode("HALF50", "Shop", "50% off")]),
+        (message("m4", 4), [FoundCode("BACK", "Back\\slash Books")]),
+    ])
+    assert {c.code for c in repo.list_codes(CodeQuery(search=search))} == found
+
+
 def test_an_older_database_is_upgraded_in_place_keeping_its_codes(tmp_path: Path) -> None:
     db = open_database("", tmp_path / "old.sqlite3")
     migrations.bind(db)
