@@ -33,6 +33,7 @@ from guard_inbox.mail.charsets import (
     unescape_8bit,
     without_lone_surrogates,
 )
+from guard_inbox.mail.mime_deep import read_deep
 
 MAX_DEPTH = 20
 SNIPPET_CHARS = 200
@@ -95,8 +96,11 @@ def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_0
     try:
         data = _strip_leading(bytes(raw))
         try:
-            return _parse_tree(data, provider_id, max_part_bytes)
-        except Exception as exc:  # e.g. RecursionError on ~1000 nested multiparts
+            try:
+                return _parse_tree(data, provider_id, max_part_bytes)
+            except RecursionError:  # ~1,000 nested multiparts: the stdlib parser recurses
+                return _parse_deep(data, provider_id, max_part_bytes)
+        except Exception as exc:
             failures = (f"MIME structure unreadable ({type(exc).__name__}); read as plain text",)
         return _parse_crudely(data, provider_id, max_part_bytes, failures)
     except Exception as exc:
@@ -171,11 +175,28 @@ def _drop_hidden_blocks(markup: str) -> str:
 def _parse_tree(data: bytes, provider_id: str, max_part_bytes: int) -> MailMessage:
     notes = _Notes()
     msg = _PARSER.parsebytes(data)
-    raw_headers = [(name.strip(), str(raw)) for name, raw in msg.raw_items()]
-    headers = tuple((name, _decode_header(name, raw, notes)) for name, raw in raw_headers)
+    headers = _decoded_headers(msg, notes)
     reader = _Reader(max_part_bytes, notes)
     reader.walk(msg, 0)
     return _assemble(provider_id, headers, reader.texts, reader.htmls, notes)
+
+
+def _parse_deep(data: bytes, provider_id: str, max_part_bytes: int) -> MailMessage:
+    """Too deep for the stdlib: each leaf part on its own, keeping what lies above the cap."""
+    notes = _Notes(("MIME nested too deep for the standard parser; read part by part",))
+    parts = read_deep(data, MAX_DEPTH)
+    headers = _decoded_headers(parts.headers, notes)
+    reader = _Reader(max_part_bytes, notes)
+    for leaf in parts.leaves:
+        reader.walk(leaf, 1)
+    if parts.deepest_skipped:
+        notes.add(f"parts nested deeper than {MAX_DEPTH} levels were skipped")
+    return _assemble(provider_id, headers, reader.texts, reader.htmls, notes)
+
+
+def _decoded_headers(msg: Message, notes: _Notes) -> tuple[tuple[str, str], ...]:
+    raw_headers = [(name.strip(), str(raw)) for name, raw in msg.raw_items()]
+    return tuple((name, _decode_header(name, raw, notes)) for name, raw in raw_headers)
 
 
 def _parse_crudely(
