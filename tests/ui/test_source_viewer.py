@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from guard_inbox.domain.models import MailMessage
@@ -94,8 +96,8 @@ def test_remote_content_is_never_requested(qtbot: QtBot, tracker: Tracker) -> No
     assert f"{tracker.base}/table-bg.png" in viewer.browser.blocked
     assert all(not url.startswith("data:") for url in viewer.browser.blocked)
     image = QTextDocument.ResourceType.ImageResource.value
-    assert viewer.browser.loadResource(image, QUrl(f"{tracker.base}/pixel.gif")) is None
-    assert viewer.browser.loadResource(image, QUrl("file:///etc/hostname")) is None
+    assert viewer.browser.loadResource(image, QUrl(f"{tracker.base}/pixel.gif")).isNull()
+    assert viewer.browser.loadResource(image, QUrl("file:///etc/hostname")).isNull()
     assert tracker.requests == []
 
 
@@ -153,3 +155,56 @@ def test_headers_are_plain_text_and_plain_mail_is_shown(qtbot: QtBot) -> None:
     missing = SourceViewer(message, "NOPE")
     qtbot.addWidget(missing)
     assert missing.matches == [] and missing.match_label.text() == "NOPE: not found in the text"
+
+
+def test_sanitising_drops_every_element_that_can_fetch_or_show_content() -> None:
+    clean = sanitize_html(
+        '<template><img src="https://t.example/tpl.gif"></template>'
+        '<picture><source srcset="https://t.example/wide.png"><img src="https://t.example/p.png" '
+        'alt="Sale banner"></picture>'
+        '<video poster="https://t.example/poster.png"><source src="https://t.example/v.mp4"></video>'
+        '<audio src="https://t.example/a.mp3"></audio>'
+        '<input type="image" src="https://t.example/button.png">'
+        '<svg><image href="https://t.example/svg.png"/></svg>'
+        '<math><mi><mglyph src="https://t.example/glyph.png"/></mi></math>'
+        '<img srcset="https://t.example/set.png 2x" src="data:image/png;base64,iVBORw0KGgo=">'
+        '<p>Code <b>KEEP10</b></p>'
+    )
+    assert "t.example" not in clean, clean
+    for gone in ("<template", "<picture", "<source", "<video", "<audio", "<input", "<svg", "<math",
+                 "<mglyph", "srcset"):  # fmt: skip
+        assert gone not in clean, gone
+    assert "[Sale banner]" in clean and "<b>KEEP10</b>" in clean
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in clean
+
+
+def test_an_inline_svg_cannot_show_a_local_file(qtbot: QtBot, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"  # a local file a crafted SVG points at by path
+    picture = QImage(8, 8, QImage.Format.Format_RGB32)
+    picture.fill(0xFF0000)
+    assert picture.save(str(secret), "PNG")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'width="50" height="50"><image xlink:href="file://{secret}" width="50" height="50"/></svg>')
+    data_svg = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    clean = sanitize_html(f'<p><img src="{data_svg}" alt="logo"> <img src="file://{secret}" alt="f"></p>')
+    assert "data:image/svg" not in clean and "file:" not in clean
+    assert "[logo]" in clean and "[f]" in clean
+    # The browser itself, unsanitised: what the document really shows for each reference.
+    inline_png = "data:image/png;base64," + base64.b64encode(secret.read_bytes()).decode()
+    shown = {src: rendered(qtbot, src, base=secret.parent)
+             for src in (data_svg, f"file://{secret}", str(secret), secret.name, inline_png)}
+    assert shown == {data_svg: False, f"file://{secret}": False, str(secret): False,
+                     secret.name: False, inline_png: True}
+
+
+def rendered(qtbot: QtBot, src: str, base: Path) -> bool:
+    """Whether the document got a picture for ``src`` (QTextDocument reads data: and local
+    files itself when the browser's loadResource answers None)."""
+    browser = SafeBrowser()
+    qtbot.addWidget(browser)
+    browser.document().setBaseUrl(QUrl.fromLocalFile(f"{base}/"))  # where relative names point
+    browser.setHtml(f'<img src="{src}">')
+    browser.show()
+    browser.viewport().grab()
+    image = browser.document().resource(QTextDocument.ResourceType.ImageResource.value, QUrl(src))
+    return image is not None and not image.isNull()

@@ -2,18 +2,20 @@
 
 Marketing mail is full of tracking pixels and remote images that tell the sender when and
 where a message was read. Two locks keep them out: the HTML is sanitised first (scripts,
-styles, frames, forms, event handlers and remote images go; an image's alt text stays, in
-brackets), and the browser's ``loadResource`` refuses every URL that is not an inline
-``data:`` one, which also covers CSS backgrounds and anything the sanitiser missed. Links are
-never followed. The message arrives already loaded; this dialog does no I/O.
+styles, frames, forms, media, inline SVG/MathML, event handlers and remote images go; an
+image's alt text stays, in brackets), and the browser's ``loadResource`` refuses every URL that
+is not an inline ``data:`` raster image, which also covers CSS backgrounds, ``file:`` paths and
+anything the sanitiser missed. SVG is refused even inline: an SVG can reference a local file by
+path. Links are never followed. The message arrives already loaded; this dialog does no I/O.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,7 +29,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from guard_inbox.domain.models import MailMessage
 
-DROPPED_TAGS = "script, style, iframe, frame, frameset, object, embed, applet, form, link, meta, base"
+DROPPED_TAGS = (
+    "script, style, iframe, frame, frameset, object, embed, applet, form, link, meta, base, "
+    "template, video, audio, source, track, svg, math, input, button, select, textarea"
+)
+# The only resource a message may show: an inline raster image (no SVG, which can load files).
+INLINE_IMAGE = re.compile(r"data:image/(png|jpe?g|gif|webp|bmp)[;,]", re.IGNORECASE)
 HIGHLIGHT = QColor(255, 235, 59)  # yellow
 HIGHLIGHT_TEXT = QColor(0, 0, 0)
 
@@ -37,8 +44,12 @@ def sanitize_html(html: str) -> str:
     tree = LexborHTMLParser(html)
     for node in tree.css(DROPPED_TAGS):
         node.decompose()
+    for picture in tree.css("picture"):  # its <source>s went above; its <img> is treated below
+        picture.unwrap()
     for image in tree.css("img"):
-        if (image.attributes.get("src") or "").strip().lower().startswith("data:"):
+        if "srcset" in image.attributes:
+            del image.attrs["srcset"]
+        if INLINE_IMAGE.match((image.attributes.get("src") or "").strip()):
             continue
         alt = " ".join((image.attributes.get("alt") or "").split())
         if alt:
@@ -52,7 +63,7 @@ def sanitize_html(html: str) -> str:
 
 
 class SafeBrowser(QTextBrowser):
-    """A QTextBrowser that loads nothing but inline ``data:`` resources and follows no links."""
+    """A QTextBrowser that loads nothing but inline raster images and follows no links."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,10 +73,12 @@ class SafeBrowser(QTextBrowser):
 
     def loadResource(self, type: int, name: QUrl | str) -> Any:
         url = name if isinstance(name, QUrl) else QUrl(name)
-        if url.scheme().lower() == "data":
+        if url.scheme().lower() == "data" and INLINE_IMAGE.match(url.toString()):
             return super().loadResource(type, url)
         self.blocked.append(url.toString())
-        return None
+        # Not None: on a null answer QTextDocument falls back to decoding data: URLs and to
+        # reading file: and relative paths from disk itself. An empty image ends the lookup.
+        return QImage()
 
 
 def highlight(document: QTextDocument, needle: str) -> list[QTextCursor]:
