@@ -24,6 +24,17 @@ class StorageFull(PermanentError):
     """The disk holding the database is full; the user has to free space."""
 
 
+class DatabaseDamaged(PermanentError):
+    """The SQLite file is not a readable database (random bytes, truncated, zeroed pages).
+
+    ``path`` is the file; the app offers to move it aside, and never changes it unasked.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class ReconnectNeeded(PermanentError):
     """The account's authorisation was revoked or expired."""
 

@@ -7,13 +7,14 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import peewee
 from playhouse.db_url import connect
 
-from guard_inbox.domain.errors import KnownError, StorageFull, TransientError
+from guard_inbox.domain.errors import DatabaseDamaged, KnownError, StorageFull, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,67 @@ def open_database(url: str, sqlite_file: Path) -> Database:
             db.init(db.database, pragmas=SQLITE_PRAGMAS, timeout=15, check_same_thread=False)
     try:
         db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
+    except peewee.DatabaseError as exc:
+        found = damage_of(exc, sqlite_file) if not url else None
+        if found is not None:
+            raise found from exc
         raise KnownError(f"Cannot open the database ({_redact(url) or sqlite_file}): {exc}") from exc
     return Database(db)
+
+
+_DAMAGE_SIGNS = ("file is not a database", "malformed", "file is encrypted", "database corrupt")
+
+
+def damage_of(exc: BaseException, sqlite_file: Path) -> DatabaseDamaged | None:
+    """The one-sentence DatabaseDamaged for a SQLite error that means a damaged file, else None."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, peewee.DatabaseError | sqlite3.DatabaseError) and any(
+            sign in str(cause).lower() for sign in _DAMAGE_SIGNS
+        ):
+            return damaged(sqlite_file, str(cause))
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
+def damaged(sqlite_file: Path, reason: str) -> DatabaseDamaged:
+    first = reason.strip().splitlines()[0] if reason.strip() else "unreadable"
+    return DatabaseDamaged(
+        f"The database file {sqlite_file} is damaged ({first}); your codes cannot be read from "
+        "it. Start the app to move it aside and begin afresh, or restore it from a backup.",
+        str(sqlite_file),
+    )
+
+
+def check_sqlite(database: Database, sqlite_file: Path) -> None:
+    """SQLite's quick_check (milliseconds per MB): finds zeroed or torn pages at start-up,
+    before a query deep in a scan trips over them."""
+    if not database.is_sqlite:
+        return
+    try:
+        rows = database.db.execute_sql("PRAGMA quick_check(1)").fetchall()
+    except Exception as exc:
+        found = damage_of(exc, sqlite_file)
+        if found is None:
+            raise
+        raise found from exc
+    verdict = str(rows[0][0]) if rows else "no answer"
+    if verdict.lower() != "ok":
+        raise damaged(sqlite_file, verdict)
+
+
+def move_aside(sqlite_file: Path, now: datetime | None = None) -> Path:
+    """Renames a damaged database (and its -wal/-shm/-journal) out of the way; returns the new
+    name. Nothing is deleted: the user may still want to recover it."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    target = sqlite_file.with_name(f"{sqlite_file.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        part = sqlite_file.with_name(sqlite_file.name + suffix)
+        if part.exists():
+            part.rename(target.with_name(target.name + suffix))
+    return target
 
 
 def _disk_full(exc: BaseException | None) -> bool:
