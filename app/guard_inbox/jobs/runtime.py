@@ -1,7 +1,8 @@
 """Wires storage, services and the queue for one process; each part opens on first use.
 
 ``bootstrap`` decides the order and hands a Runtime to the CLI or the UI; a
-command that needs only the database (``codes``) never starts Redis.
+command that needs only the database (``codes``) never starts Redis, nor imports redis-py
+or huey: the queue's modules are imported in the properties that build it (start-up time).
 """
 
 from __future__ import annotations
@@ -9,19 +10,9 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-
-from huey import PriorityRedisHuey
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING
 
 from guard_inbox.domain.ports import Extractor, SourceFactory
-from guard_inbox.jobs.app import make_huey
-from guard_inbox.jobs.broker import BrokerInfo, EmbeddedRedis, connect_broker
-from guard_inbox.jobs.consumer import WorkerPool
-from guard_inbox.jobs.control import JobControl
-from guard_inbox.jobs.events import EventBus
-from guard_inbox.jobs.registry import WorkerRegistry
-from guard_inbox.jobs.tasks import ScanQueue
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.lifecycle import JobLifecycle
 from guard_inbox.services.queries import Queries
@@ -32,6 +23,17 @@ from guard_inbox.storage import migrations
 from guard_inbox.storage.db import Database, open_database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository
+
+if TYPE_CHECKING:
+    import redis
+    from huey import PriorityRedisHuey
+
+    from guard_inbox.jobs.broker import BrokerInfo, EmbeddedRedis
+    from guard_inbox.jobs.consumer import WorkerPool
+    from guard_inbox.jobs.control import JobControl
+    from guard_inbox.jobs.events import EventBus
+    from guard_inbox.jobs.registry import WorkerRegistry
+    from guard_inbox.jobs.tasks import ScanQueue
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +75,30 @@ class Runtime:
     # -- broker and queue ------------------------------------------------------------
     @functools.cached_property
     def broker(self) -> BrokerInfo:
+        from guard_inbox.jobs.broker import connect_broker
+
         with self._lock:
             info, self._embedded = connect_broker(self.settings.get("broker.url"), self.paths)
             log.info("Broker: %s", info.display)
             return info
 
     @functools.cached_property
-    def redis(self):  # type: ignore[no-untyped-def]
+    def redis(self) -> redis.Redis:
         return self.broker.client(socket_timeout=5, socket_connect_timeout=5)
 
     @functools.cached_property
     def huey(self) -> PriorityRedisHuey:
+        from guard_inbox.jobs.app import make_huey
+
         return make_huey(self.broker)
 
     @functools.cached_property
     def events(self) -> EventBus:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        from guard_inbox.jobs.events import EventBus
+
         # Its own client that fails fast: a broadcast is a hint, and redis-py's default retries
         # held every checkpoint of a running scan for seconds while Redis was away.
         client = self.broker.client(socket_timeout=1, socket_connect_timeout=1,
@@ -96,6 +107,8 @@ class Runtime:
 
     @functools.cached_property
     def queue(self) -> ScanQueue:
+        from guard_inbox.jobs.tasks import ScanQueue
+
         return ScanQueue(self.huey)
 
     @functools.cached_property
@@ -105,10 +118,14 @@ class Runtime:
 
     @functools.cached_property
     def workers(self) -> WorkerRegistry:
+        from guard_inbox.jobs.registry import WorkerRegistry
+
         return WorkerRegistry(self.redis)
 
     @functools.cached_property
     def control(self) -> JobControl:
+        from guard_inbox.jobs.control import JobControl
+
         return JobControl(self.lifecycle, self.queue, self.workers)
 
     @functools.cached_property
@@ -123,6 +140,8 @@ class Runtime:
                            take_ai_tokens=meter if callable(meter) else (lambda: 0))
 
     def start_workers(self, threads: int | None = None) -> WorkerPool:
+        from guard_inbox.jobs.consumer import WorkerPool
+
         count = int(threads or self.settings.get("scan.concurrency"))
         pool = WorkerPool(
             self.queue, self.scans, self.control, self.workers, self.process_id, count,
