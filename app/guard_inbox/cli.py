@@ -1,4 +1,8 @@
-"""Headless commands (`guard-inbox worker|scan|jobs|stats|codes|export|extract`); never imports Qt."""
+"""Headless commands (`guard-inbox worker|scan|jobs|stats|codes|export|extract`); never imports Qt.
+
+Each command imports what only it needs (the queue, MIME parsing, CSV) where it runs, so that
+`--help` and the commands that just read the database start quickly (issue 11).
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,18 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from guard_inbox import __version__
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account, Job, JobState, Priority, StoredCode
 from guard_inbox.domain.ports import Extractor
-from guard_inbox.jobs.follow import JobFollower
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import follow, last_lines
-from guard_inbox.mail.mime import parse_message
-from guard_inbox.services.accounts import add_local_mailbox
-from guard_inbox.services.export import write_csv
-from guard_inbox.services.gmail_accounts import GmailAccounts
+
+if TYPE_CHECKING:
+    from guard_inbox.jobs.follow import JobFollower
+    from guard_inbox.jobs.runtime import Runtime
+    from guard_inbox.services.gmail_accounts import GmailAccounts
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +144,8 @@ class Cli:
 
     # -- scan ------------------------------------------------------------------------
     def cmd_scan(self, args: argparse.Namespace) -> int:
+        from guard_inbox.jobs.follow import JobFollower
+
         account_id = self._account_for(args)
         runtime = self.runtime
         pool = None
@@ -176,6 +181,8 @@ class Cli:
                 raise KnownError(f"No account {args.account!r}. `guard-inbox accounts list` "
                                  "shows the connected ones.")
             return account.id
+        from guard_inbox.services.accounts import add_local_mailbox
+
         # Validates early: one clear line instead of a failed job.
         return add_local_mailbox(repo, args.mbox or args.eml_dir).id
 
@@ -252,6 +259,8 @@ class Cli:
         return 0
 
     def cmd_export(self, args: argparse.Namespace) -> int:
+        from guard_inbox.services.export import write_csv
+
         count = write_csv(self.runtime.queries.codes(), args.file)
         print(f"Exported {count} codes to {args.file}", file=self.out)
         return 0
@@ -279,6 +288,8 @@ class Cli:
 
 
 def extract_file(extractor: Extractor, path: Path) -> list[dict[str, str | None]]:
+    from guard_inbox.mail.mime import parse_message
+
     raw = path.read_bytes()
     if path.suffix.lower() in (".html", ".htm"):
         subject = ""
