@@ -1,27 +1,32 @@
-"""Composition root: paths -> logging -> settings -> adapters -> runtime -> CLI or UI, in order."""
+"""Composition root: paths -> logging -> settings -> adapters -> runtime -> CLI or UI, in order.
+
+For start-up time, the arguments are parsed before the runtime (peewee, the queue) is imported,
+and each adapter's library (Google's clients, openai, Qt) only when that adapter is built or used.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guard_inbox import cli
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account
-from guard_inbox.extraction.ai import AiExtractor, AiSettings
-from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
+from guard_inbox.domain.ports import MailSource, SourceFactory
 from guard_inbox.logs import setup_logging
-from guard_inbox.mail.gmail.factory import GmailSourceFactory
 from guard_inbox.mail.gmail.tokens import TokenStore, default_token_store
 from guard_inbox.paths import AppPaths
-from guard_inbox.services.gmail_accounts import GmailAccounts
-from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from guard_inbox.extraction.ai import AiExtractor
+    from guard_inbox.jobs.runtime import Runtime
+    from guard_inbox.services.gmail_accounts import GmailAccounts
 
 log = logging.getLogger("guard_inbox")
 
@@ -48,23 +53,48 @@ class LazyTokenStore:
         self._get().delete(address)
 
 
+class LazySourceFactory:
+    """Builds the real SourceFactory when the first mailbox is opened, not at start-up."""
+
+    def __init__(self, build: Callable[[], SourceFactory]) -> None:
+        self._build = build
+        self._factory: SourceFactory | None = None
+        self._lock = threading.Lock()  # scans on several worker threads open mailboxes at once
+
+    def open(self, account: Account) -> MailSource:
+        with self._lock:
+            if self._factory is None:
+                self._factory = self._build()
+            factory = self._factory
+        return factory.open(account)
+
+
 def build_runtime(paths: AppPaths, settings: Settings, token_store: TokenStore) -> Runtime:
     """Adapters first (mail sources, extraction), then the runtime that wires the core."""
+    from guard_inbox.extraction.pipeline import ExtractionPipeline
+    from guard_inbox.jobs.runtime import Runtime
+    from guard_inbox.services.sources import LocalSourceFactory
+
     runtime: Runtime
 
     def sync_state_of(account_id: int) -> str:
         return runtime.repository.sync_state(account_id)
 
-    sources = GmailSourceFactory(
-        token_store,
-        LocalSourceFactory(),
-        sync_state_of=sync_state_of,
-        endpoint=settings.get("gmail.endpoint"),
-        query=settings.get("gmail.query"),
-        batch_size=int(settings.get("gmail.batch_size")),
-        max_results=int(settings.get("gmail.max_results")),
-        quota_units_per_minute=int(settings.get("gmail.quota_units_per_minute")),
-    )
+    def gmail_sources() -> SourceFactory:
+        from guard_inbox.mail.gmail.factory import GmailSourceFactory
+
+        return GmailSourceFactory(
+            token_store,
+            LocalSourceFactory(),
+            sync_state_of=sync_state_of,
+            endpoint=settings.get("gmail.endpoint"),
+            query=settings.get("gmail.query"),
+            batch_size=int(settings.get("gmail.batch_size")),
+            max_results=int(settings.get("gmail.max_results")),
+            quota_units_per_minute=int(settings.get("gmail.quota_units_per_minute")),
+        )
+
+    sources = LazySourceFactory(gmail_sources)
     runtime = Runtime(paths, settings, sources, ExtractionPipeline(ai=build_ai(settings, token_store)))
     return runtime
 
@@ -76,6 +106,8 @@ def build_ai(settings: Settings, token_store: TokenStore) -> AiExtractor | None:
     """The optional model layer; None unless switched on (the scan never needs it)."""
     if not settings.get("ai.enabled"):
         return None
+    from guard_inbox.extraction.ai import AiExtractor, AiSettings
+
     key = os.environ.get("OPENAI_API_KEY", "")
     if not key:
         try:
@@ -93,6 +125,8 @@ def build_ai(settings: Settings, token_store: TokenStore) -> AiExtractor | None:
 
 
 def build_gmail_accounts(runtime: Runtime, settings: Settings, token_store: TokenStore) -> GmailAccounts:
+    from guard_inbox.services.gmail_accounts import GmailAccounts
+
     return GmailAccounts(
         runtime.repository, token_store, endpoint=settings.get("gmail.endpoint"),
         client_secrets=lambda: str(settings.get("gmail.client_secrets")),
@@ -121,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token_store = LazyTokenStore(paths.token_file)
     runtime = build_runtime(paths, settings, token_store)
     try:
-        gmail = build_gmail_accounts(runtime, settings, token_store)
         if args.command is None:
+            gmail = build_gmail_accounts(runtime, settings, token_store)
             from guard_inbox.ui.app import run_gui  # Qt is imported only for the GUI
 
             def connect_gmail() -> Account:
@@ -133,7 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_gui(runtime, ring, sys.argv[:1], connect_gmail=connect_gmail,
                            save_ai_key=save_ai_key, self_test=args.self_test)
-        return cli.Cli(runtime, gmail).run(args)
+        accounts: GmailAccounts | None = None  # only `accounts` needs it: the rest skip Google's clients
+        if args.command == "accounts":
+            accounts = build_gmail_accounts(runtime, settings, token_store)
+        return cli.Cli(runtime, accounts).run(args)
     except KnownError as exc:
         print(f"guard-inbox: {exc}", file=sys.stderr)
         return 1
