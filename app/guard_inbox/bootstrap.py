@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from guard_inbox import cli
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import Account
+from guard_inbox.domain.models import Account, FoundCode, MailMessage
 from guard_inbox.domain.ports import MailSource, SourceFactory
 from guard_inbox.logs import setup_logging
 from guard_inbox.mail.gmail.tokens import TokenStore, default_token_store
@@ -25,6 +25,7 @@ from guard_inbox.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from guard_inbox.extraction.ai import AiExtractor
+    from guard_inbox.extraction.pipeline import AiLayer, ExtractionPipeline
     from guard_inbox.jobs.runtime import Runtime
     from guard_inbox.services.gmail_accounts import GmailAccounts
 
@@ -69,9 +70,32 @@ class LazySourceFactory:
         return factory.open(account)
 
 
+class LazyPipeline:
+    """The extraction pipeline, imported and built at the first message: its rules compile
+    ~50 ms of patterns, which the commands that only read the database never use."""
+
+    def __init__(self, ai: AiLayer | None) -> None:
+        self._ai = ai
+        self._pipeline: ExtractionPipeline | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> ExtractionPipeline:
+        with self._lock:
+            if self._pipeline is None:
+                from guard_inbox.extraction.pipeline import ExtractionPipeline
+
+                self._pipeline = ExtractionPipeline(ai=self._ai)
+            return self._pipeline
+
+    def extract(self, message: MailMessage) -> list[FoundCode]:
+        return self._get().extract(message)
+
+    def take_usage(self) -> int:
+        return self._get().take_usage()
+
+
 def build_runtime(paths: AppPaths, settings: Settings, token_store: TokenStore) -> Runtime:
     """Adapters first (mail sources, extraction), then the runtime that wires the core."""
-    from guard_inbox.extraction.pipeline import ExtractionPipeline
     from guard_inbox.jobs.runtime import Runtime
     from guard_inbox.services.sources import LocalSourceFactory
 
@@ -95,7 +119,7 @@ def build_runtime(paths: AppPaths, settings: Settings, token_store: TokenStore) 
         )
 
     sources = LazySourceFactory(gmail_sources)
-    runtime = Runtime(paths, settings, sources, ExtractionPipeline(ai=build_ai(settings, token_store)))
+    runtime = Runtime(paths, settings, sources, LazyPipeline(build_ai(settings, token_store)))
     return runtime
 
 
