@@ -7,7 +7,8 @@ invents codes and against mail written to instruct the model.  Dates and amounts
 are kept only when the text states them too.  A slow, rate-limited, failing or babbling model
 costs the message its AI codes and nothing else: ``extract`` never raises for the model's sake.
 
-``openai`` is imported here and nowhere else in the app.
+``openai`` is imported here and nowhere else in the app, and only when the model is first asked:
+it takes ~0.7 s, which every command would pay with AI switched on (start-up time).
 """
 
 from __future__ import annotations
@@ -20,11 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType, TracebackType
-from typing import Self
-
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
-from openai.types.shared_params import ResponseFormatJSONSchema
+from typing import TYPE_CHECKING, Self
 
 from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.extraction.ai_schema import (
@@ -40,6 +37,11 @@ from guard_inbox.extraction.ai_schema import (
     user_prompt,
 )
 from guard_inbox.extraction.text import message_text, normalise_whitespace
+
+if TYPE_CHECKING:
+    import openai
+    from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+    from openai.types.shared_params import ResponseFormatJSONSchema
 
 __all__ = ["SOURCE", "AiExtractor", "AiSettings", "AiStats"]
 log = logging.getLogger(__name__)
@@ -162,6 +164,8 @@ class AiExtractor:
     # -- talking to the model -------------------------------------------------------------
 
     def _get_client(self) -> openai.OpenAI:
+        import openai
+
         with self._lock:
             if self._client is None:
                 self._client = openai.OpenAI(
@@ -174,6 +178,8 @@ class AiExtractor:
             return self._client
 
     def _ask(self, message: MailMessage, prompt: str) -> list[ModelCode] | None:
+        import openai
+
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": SYSTEM_PROMPT},
             {"role": "user", "content": prompt},
@@ -273,6 +279,8 @@ class AiExtractor:
 
 
 def _failure_kind(exc: openai.OpenAIError) -> str:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "timeout"
     if isinstance(exc, openai.APIConnectionError):

@@ -12,6 +12,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from guard_inbox.paths import AppPaths
+from guard_inbox.settings import Settings
+
 # Each costs tenths of a second to import; ``import redis`` also imports ``redis.asyncio``.
 HEAVY = ("googleapiclient", "openai", "PySide6", "redis.asyncio", "redis", "huey", "httplib2",
          "google.oauth2")
@@ -44,10 +49,15 @@ def test_importing_the_cli_and_bootstrap_loads_no_heavy_library() -> None:
     assert heavy_modules_after("import guard_inbox.cli, guard_inbox.bootstrap") == []
 
 
-def test_listing_codes_needs_neither_the_queue_nor_ai_gmail_or_qt(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ai_enabled", [False, True], ids=["ai-off", "ai-on"])
+def test_listing_codes_needs_neither_the_queue_nor_ai_gmail_or_qt(tmp_path: Path, ai_enabled: bool) -> None:
+    paths = AppPaths(tmp_path / "data").ensure()
+    settings = Settings(paths.settings_file, env={})
+    settings.set("ai.enabled", ai_enabled)  # on, the model is still asked only during a scan
+    settings.save()
     code = f"""
         from guard_inbox.bootstrap import main
-        status = main(["--data-dir", {str(tmp_path / "data")!r}, "codes", "--json"])
+        status = main(["--data-dir", {str(paths.data_dir)!r}, "codes", "--json"])
         assert status == 0, status
     """
     imported = heavy_modules_after(code)
