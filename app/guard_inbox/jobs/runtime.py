@@ -20,7 +20,7 @@ from guard_inbox.services.scan import RetryPolicy, ScanService
 from guard_inbox.services.workers import new_worker_id
 from guard_inbox.settings import Settings
 from guard_inbox.storage import migrations
-from guard_inbox.storage.db import Database, open_database
+from guard_inbox.storage.db import Database, check_sqlite, open_database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository
 
@@ -56,7 +56,12 @@ class Runtime:
     def database(self) -> Database:
         with self._lock:
             database = open_database(self.settings.get("database.url"), self.paths.database_file)
-            applied = migrations.migrate(database)
+            try:
+                check_sqlite(database)  # a damaged file: one sentence (DatabaseDamaged), unchanged
+                applied = migrations.migrate(database)
+            except BaseException:
+                database.close()
+                raise
             log.info("Database ready: %s (%d migrations applied)", database.description, applied)
             return database
 

@@ -162,7 +162,9 @@ def damage_of(exc: BaseException, sqlite_file: Path) -> DatabaseDamaged | None:
 
 
 def damaged(sqlite_file: Path, reason: str) -> DatabaseDamaged:
-    first = reason.strip().splitlines()[0] if reason.strip() else "unreadable"
+    lines = [line.strip() for line in reason.splitlines() if line.strip()]
+    said = [line for line in lines if not line.startswith("***")]  # quick_check's banner line
+    first = (said or lines or ["unreadable"])[0]
     return DatabaseDamaged(
         f"The database file {sqlite_file} is damaged ({first}); your codes cannot be read from "
         "it. Start the app to move it aside and begin afresh, or restore it from a backup.",
@@ -170,11 +172,12 @@ def damaged(sqlite_file: Path, reason: str) -> DatabaseDamaged:
     )
 
 
-def check_sqlite(database: Database, sqlite_file: Path) -> None:
+def check_sqlite(database: Database) -> None:
     """SQLite's quick_check (milliseconds per MB): finds zeroed or torn pages at start-up,
-    before a query deep in a scan trips over them."""
+    before a query deep in a scan trips over them. Reads only; the file is never changed."""
     if not database.is_sqlite:
         return
+    sqlite_file = Path(database.db.database)
     try:
         rows = database.db.execute_sql("PRAGMA quick_check(1)").fetchall()
     except Exception as exc:
