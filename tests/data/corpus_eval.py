@@ -22,6 +22,15 @@ OWN_CORPUS = HERE / "corpus"
 # tests/data/<this file> -> parents[2] is the repository root; shared/ sits beside it.
 SHARED_CORPUS = HERE.parents[1].parent / "shared" / "corpus"
 
+# Real codes in the shared corpus that the extractor does not find yet, by file. The tests mark
+# each as a strict expected failure, so it fails loudly once the extractor finds it: then delete
+# its line here.
+KNOWN_MISSES = {
+    "peers/eml/milled-india/db_07_for-your-wild-side.eml": "EXTRA",
+    "peers/eml/milled-india/file_2026-01-28_a-new-denim-story-starring-daisy-duck.eml": "EXTRA",
+}
+KNOWN_MISS_REASON = "real code the rules miss; lifted by the extraction issue (#13)"
+
 
 @dataclass(frozen=True)
 class Case:

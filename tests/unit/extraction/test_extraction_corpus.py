@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from data.corpus_eval import SHARED_CORPUS, load_message, read_labels
+from data.corpus_eval import KNOWN_MISS_REASON, KNOWN_MISSES, SHARED_CORPUS, load_message, read_labels
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 
 
@@ -20,7 +20,11 @@ def _cases() -> list[Any]:
     if not labels:
         reason = f"shared corpus not found at {SHARED_CORPUS}"
         return [pytest.param(None, id="corpus-missing", marks=pytest.mark.skip(reason=reason))]
-    return [pytest.param(label, id=label["file"]) for label in labels]
+    known_miss = pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_MISS_REASON)
+    return [
+        pytest.param(label, id=label["file"], marks=[known_miss] if label["file"] in KNOWN_MISSES else [])
+        for label in labels
+    ]
 
 
 @pytest.mark.parametrize("label", _cases())
