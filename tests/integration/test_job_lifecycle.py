@@ -126,7 +126,10 @@ def test_a_retry_succeeds_once_the_mailbox_is_back(
     assert {c.code for c in runtime.queries.codes()} == expected
 
 
-def test_permanent_errors_fail_after_one_attempt(runtime: Runtime, tmp_path: Path) -> None:
+def test_permanent_errors_fail_after_one_attempt(
+    make_runtime: Callable[..., Runtime], tmp_path: Path
+) -> None:
+    runtime = make_runtime(scan__retry_backoff_base=0.0)  # a retry, if any, would come at once
     not_mail = tmp_path / "notes.txt"
     not_mail.write_text("shopping list: milk, eggs\n")
     account = mbox_account(runtime, not_mail)
