@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guard_inbox import cli
-from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.errors import DatabaseDamaged, KnownError
 from guard_inbox.domain.models import Account, FoundCode, MailMessage
 from guard_inbox.domain.ports import MailSource, SourceFactory
 from guard_inbox.logs import setup_logging
@@ -180,8 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     runtime = build_runtime(paths, settings, token_store)
     try:
         if args.command is None:
+            from guard_inbox.ui.app import offer_fresh_start, run_gui  # Qt only for the GUI
+
+            if not database_or_fresh_start(runtime, lambda m: offer_fresh_start(m, sys.argv[:1])):
+                return 1
             gmail = build_gmail_accounts(runtime, settings, token_store)
-            from guard_inbox.ui.app import run_gui  # Qt is imported only for the GUI
 
             def connect_gmail() -> Account:
                 return gmail.connect(open_browser=True)
@@ -200,6 +203,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         runtime.close()
+
+
+def database_or_fresh_start(runtime: Runtime, ask: Callable[[str], bool]) -> bool:
+    """Opens the database for the app; a damaged file is moved aside only if ``ask`` agrees.
+
+    A launcher start has no terminal to print a sentence to, so the app asks in a dialog;
+    the file is never changed without that yes. False: the user chose to quit.
+    """
+    try:
+        runtime.database  # noqa: B018 (opens, checks and migrates it)
+        return True
+    except DatabaseDamaged as damage:
+        log.error("%s", damage)
+        damaged_file = Path(damage.path)
+        if not ask(str(damage)):
+            return False
+    from guard_inbox.storage.db import move_aside
+
+    moved = move_aside(damaged_file)
+    log.warning("Moved the damaged database aside to %s; starting with an empty one", moved)
+    runtime.database  # noqa: B018
+    return True
 
 
 def gui_main() -> int:

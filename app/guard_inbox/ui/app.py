@@ -15,6 +15,7 @@ from guard_inbox.domain.models import Account
 from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import RingBufferHandler
 from guard_inbox.ui.crash import install_crash_dialog
+from guard_inbox.ui.dialogs.damaged_database import ask_to_start_afresh
 from guard_inbox.ui.icons import icon
 from guard_inbox.ui.main_window import MainWindow
 from guard_inbox.ui.single_instance import InstanceServer, ask_running_instance_to_show
@@ -58,6 +59,15 @@ def _quit_on_signals(app: QApplication) -> None:
     ticker = QTimer(app)
     ticker.timeout.connect(lambda: None)
     ticker.start(250)
+
+
+def offer_fresh_start(message: str, argv: Sequence[str]) -> bool:
+    """Before the window: ask whether a damaged database may be moved aside (True = yes)."""
+    _choose_platform()
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv))
+    app.setApplicationName("Guard Inbox")
+    return ask_to_start_afresh(message)
 
 
 def run_gui(
