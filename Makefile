@@ -11,6 +11,9 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# Write .pyc files at install, as pip does: a first start (or a machine with
+# PYTHONDONTWRITEBYTECODE set) would otherwise compile every module it imports, every time.
+export UV_COMPILE_BYTECODE := 1
 # Each target syncs the environment it needs from the lock (a no-op in ~0.1 s when it is current):
 # `run` adds what is missing, `test` makes .venv exactly runtime + dev.
 SYNC = $(UV) sync --locked --python $(PYTHON_EXE)
