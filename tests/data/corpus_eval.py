@@ -25,10 +25,7 @@ SHARED_CORPUS = HERE.parents[1].parent / "shared" / "corpus"
 # Real codes in the shared corpus that the extractor does not find yet, by file. The tests mark
 # each as a strict expected failure, so it fails loudly once the extractor finds it: then delete
 # its line here.
-KNOWN_MISSES = {
-    "peers/eml/milled-india/db_07_for-your-wild-side.eml": "EXTRA",
-    "peers/eml/milled-india/file_2026-01-28_a-new-denim-story-starring-daisy-duck.eml": "EXTRA",
-}
+KNOWN_MISSES: dict[str, str] = {}  # file -> code; none today (GANNI's "Use Code EXTRA" was lifted)
 KNOWN_MISS_REASON = "real code the rules miss; lifted by the extraction issue (#13)"
 
 

@@ -118,6 +118,11 @@ FILLER = re.compile(
     r"\bat\s+checkout\b|\bal\s+pagar\b|\bim\s+warenkorb\b)[^\S\n]*)*",
     re.IGNORECASE,
 )
+# "Coupon number 883921", "e-coupon no. 4471-ABCD": after a coupon word only (a voucher or
+# card "number" is a gift voucher's or a card's).
+NUMBER_AFTER = re.compile(
+    r"[^\S\n]*(?:numbers?\b|no\.|nr\.?|#|num[ée]ro\b|n[úu]mero\b|nummer\b|numer\b)", re.IGNORECASE
+)
 # "Promo: CABIN15" -- a label that names no code but introduces one.
 PROMO_LABEL = re.compile(r"\bpromo[^\S\n]*[:\u00bb\u2013\u2014-][^\S\n]*(?P<raw>\S{2,40})", re.IGNORECASE)
 # "code below" and friends: the token is on a line of its own after the rest of this line.
@@ -137,7 +142,7 @@ CAPS_TOKEN = re.compile(r"(?<![\w@/.#&=?%+-])[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9](?!
 BARE_VERB = re.compile(
     r"(?:^|\s)(?:use|using|enter|apply|redeem|type|paste|add|with|usa|utiliza|introduce|aplica|"
     r"con|avec|utilisez|saisissez|entrez|mit|nutze|gib|inserisci|utilizza|insira|digite|com|"
-    r"u[żz]yj|wpisz|z)\s+[\"'\u201c\u2018\u00ab]?$",
+    r"u[żz]yj|wpisz|z|mention|quote)\s+(?:the\s+(?:word|phrase)\s+)?[\"'\u201c\u2018\u00ab]?$",
     re.IGNORECASE,
 )
 OFF_BEFORE = re.compile(

@@ -53,6 +53,7 @@ class Candidate:
     cue_start: int
     token_start: int
     token_end: int
+    emphasised: bool = False  # in capitals while its cue is not: "Use Code EXTRA"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,10 @@ def _candidate(
 ) -> Candidate:
     token, was_quoted, offset = unwrap(raw)
     start = raw_start + offset
-    return Candidate(token, quoted or was_quoted, strength, named, cue_start, start, start + len(token))
+    cue = text[cue_start:raw_start]
+    emphasised = token.isupper() and any(ch.islower() for ch in cue)
+    return Candidate(token, quoted or was_quoted, strength, named, cue_start, start, start + len(token),
+                     emphasised)
 
 
 def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
@@ -115,12 +119,15 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
         if qualifier is not None:
             strength, pos = Strength.STRONG, qualifier.end()
         cue_start = start - len(before) + len(before.rstrip())
+        number = cues.NUMBER_AFTER.match(text, pos) if stem.startswith(("coup", "cup", "kupon")) else None
+        if number is not None:
+            pos = number.end()
         filler = cues.FILLER.match(text, pos)
         token = _TOKEN_AT.match(text, filler.end() if filler else pos)
         if token is not None and (start >= subject_end or token.start("raw") < subject_end):
             raw, opened = token.group("raw"), token.group("open") is not None
             cand = _candidate(text, token.start("raw"), raw, strength, True, cue_start, opened)
-            if shape_ok(cand.token, cand.strength, cand.quoted, named=True):
+            if token_shape_ok(cand):
                 yield cand
                 continue
         line = cues.BELOW.match(text, pos) or cues.LABEL_LINE.match(text, pos)
@@ -163,6 +170,58 @@ def _bare_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
             yield Candidate(token, False, Strength.BARE, False, start, start, end)
 
 
+# A code standing alone: the only thing on its line (in a box, bold, quoted), or right after the
+# colon that ends an offer sentence ("here is 10% off your next box: BOX10NOW").
+_ALONE_LINE = re.compile(
+    r"^[^\S\n]*[\"'*\[(\u00ab\u201c]*(?P<raw>[A-Za-z0-9][A-Za-z0-9_-]{2,23})[\"'*\])\u00bb\u201d.!]*[^\S\n]*$",
+    re.MULTILINE,
+)
+_AFTER_COLON = re.compile(
+    r"[^\S\n]*(?:\n[^\S\n]*){0,2}[\"'*\[(\u00ab\u201c]*"
+    r"(?P<raw>[A-Za-z0-9][A-Za-z0-9_-]{2,23})[\"'*\])\u00bb\u201d.!]*[^\S\n]*(?=\n|$)"
+)
+
+
+def _code_shaped(token: str) -> bool:
+    return token.isupper() and any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _neighbour_lines(text: str, start: int, end: int) -> tuple[str, str]:
+    """The nearest non-blank line before ``start`` and after ``end``."""
+    before = [line for line in text[max(0, start - 300) : start].split("\n") if line.strip()]
+    after = [line for line in text[end : end + 300].split("\n") if line.strip()]
+    return (before[-1] if before else ""), (after[0] if after else "")
+
+
+def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
+    """A code with no cue word at all, alone on its line (a box, a bold line) beside an offer."""
+    for match in _ALONE_LINE.finditer(text):
+        start, token = match.start("raw"), match.group("raw")
+        if start in taken or not _code_shaped(token):
+            continue
+        before, after = _neighbour_lines(text, match.start(), match.end())
+        if cues.STEM.search(before):
+            continue  # a line naming a code introduces it: the code-word path has judged it
+        offer = before if cues.DISCOUNT_PHRASE.search(before) else after
+        if cues.DISCOUNT_PHRASE.search(offer):
+            cue_start = text.rfind(before, 0, match.start()) if offer is before else start
+            yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, start + len(token))
+
+
+def _after_colon_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
+    """A code right after the colon that ends an offer: "here is 10% off your next box: BOX10"."""
+    colon = text.find(":")
+    while colon != -1:
+        match = _AFTER_COLON.match(text, colon + 1)
+        if match is not None and match.start("raw") not in taken and _code_shaped(match["raw"]):
+            offer_start = max(text.rfind("\n", 0, colon) + 1, colon - 160)
+            if cues.DISCOUNT_PHRASE.search(text, offer_start, colon):
+                start = match.start("raw")
+                yield Candidate(match["raw"], False, Strength.BARE, False, offer_start, start,
+                                start + len(match["raw"]))
+        colon = text.find(":", colon + 1)
+
+
 def find_candidates(text: str, subject_end: int = 0) -> list[Candidate]:
     """Every cued token in ``text``, keeping the strongest cue for each token position."""
     best: dict[int, Candidate] = {}
@@ -175,6 +234,9 @@ def find_candidates(text: str, subject_end: int = 0) -> list[Candidate]:
         best.setdefault(label.token_start, label)
     for cand in _bare_candidates(text, set(best)):
         best.setdefault(cand.token_start, cand)
+    for source in (_alone_line_candidates, _after_colon_candidates):
+        for cand in source(text, set(best)):
+            best.setdefault(cand.token_start, cand)
     return sorted(best.values(), key=lambda c: c.token_start)
 
 
@@ -185,7 +247,7 @@ def is_transactional(subject: str) -> bool:
 
 def token_shape_ok(cand: Candidate) -> bool:
     """Whether the cued token looks like something typed at checkout, given its cue."""
-    return shape_ok(cand.token, cand.strength, cand.quoted, named=cand.named)
+    return shape_ok(cand.token, cand.strength, cand.quoted, named=cand.named, emphasised=cand.emphasised)
 
 
 def _window_before(text: str, cue_start: int) -> str:

@@ -65,6 +65,14 @@ _STOPWORD_LIST = """
     CHECK-OUT E-MAIL
 """
 _STOPWORDS = frozenset(_STOPWORD_LIST.split())
+# Ordinary offer words that shops do pick as codes ("Use Code EXTRA", "promo code VIP"): a
+# code only when a code word names it and it stands out in capitals from the words around it.
+_OFFER_WORD_LIST = """
+    BONUS DEAL DEALS EXCLUSIVE EXTRA FREE HURRY MEMBER MEMBERS SALE SAVE SAVINGS SHOP SITEWIDE
+    SPECIAL TODAY TONIGHT VIP WEEKEND BOGO GRATIS SOLDES REBAJAS SALDI
+"""
+_OFFER_WORDS = frozenset(_OFFER_WORD_LIST.split())
+_SEPARATORS = re.compile(r"[-_]")
 
 
 def unwrap(raw: str) -> tuple[str, bool, int]:
@@ -75,10 +83,18 @@ def unwrap(raw: str) -> tuple[str, bool, int]:
     return stripped_left.rstrip(_TRAILING), quoted, offset
 
 
-def shape_ok(token: str, strength: Strength, quoted: bool, *, named: bool) -> bool:
-    """Whether the cued token looks like something typed at checkout, given how it was cued."""
-    if not _TOKEN.fullmatch(token) or token.upper() in _STOPWORDS:
+def shape_ok(
+    token: str, strength: Strength, quoted: bool, *, named: bool, emphasised: bool = False
+) -> bool:
+    """Whether the cued token looks like something typed at checkout, given how it was cued.
+
+    ``emphasised``: the token is in capitals while its cue is not ("Use Code EXTRA").
+    """
+    if not _TOKEN.fullmatch(token):
         return False
+    if token.upper() in _STOPWORDS:
+        return (token.upper() in _OFFER_WORDS and token.isupper() and named and emphasised
+                and strength >= Strength.MEDIUM)
     digits = sum(ch.isdigit() for ch in token)
     letters = [ch for ch in token if ch.isalpha()]
     if strength is Strength.BARE and not token.isupper():
@@ -95,10 +111,8 @@ def shape_ok(token: str, strength: Strength, quoted: bool, *, named: bool) -> bo
         )
     if digits > _MAX_DIGITS or _DIGIT_GROUPS.fullmatch(token) or _UNIT.fullmatch(token):
         return False
-    if token.count("-") >= 2 and (len(token) >= 14 or sum(part.isdigit() for part in token.split("-")) >= 2):
+    if _serial_like(token) and not structured(token):
         return False  # ABCD-EFGHIJ-KLMN, FDG-7741-2290-KQ: gift-card claim codes and serials
-    if token.count("-") >= 3:
-        return False
     if _HEX_COLOUR.fullmatch(token) and digits:
         return False
     if not digits:
@@ -111,3 +125,31 @@ def shape_ok(token: str, strength: Strength, quoted: bool, *, named: bool) -> bo
             return quoted or len(token) >= 5
         return len(token) >= 4 or strength is Strength.STRONG
     return strength > Strength.WEAK or any(ch.isupper() for ch in letters)
+
+
+def _serial_like(token: str) -> bool:
+    dashes = token.count("-")
+    digit_parts = sum(part.isdigit() for part in token.split("-"))
+    return dashes >= 3 or (dashes >= 2 and (len(token) >= 14 or digit_parts >= 2))
+
+
+def structured(token: str) -> bool:
+    """A code built from meaningful parts -- a word, a year, a small number: FALL-2026-25,
+    SPRING_26_15, BF-2026-VIP -- rather than a serial of random groups (7741-2290, X7K2-PQ9M).
+    At most three parts; no part a long number or more than one a letter-digit jumble."""
+    parts = _SEPARATORS.split(token)
+    if len(parts) > 3 or not all(parts):
+        return False
+    kinds = [_part_kind(part) for part in parts]
+    return ("number" not in kinds and kinds.count("mixed") <= 1 and "word" in kinds
+            and ("year" in kinds or "small" in kinds))
+
+
+def _part_kind(part: str) -> str:
+    if part.isdigit():
+        if _YEAR.fullmatch(part):
+            return "year"
+        return "small" if len(part) <= 3 else "number"
+    if part.isalpha():
+        return "word"
+    return "mixed"
