@@ -101,10 +101,8 @@ def test_missing_token_file(tmp_path: Path) -> None:
 def test_token_uris_that_would_send_the_refresh_token_elsewhere_are_refused(
     tmp_path: Path, info: dict[str, Any], token_uri: str
 ) -> None:
-    path = tmp_path / "token.json"
-    path.write_text(json.dumps({**info, "token_uri": token_uri}))
     with pytest.raises(PermanentError, match="unusable token_uri"):
-        import_token_file(path)
+        import_token_file(token_file_with(tmp_path, info, token_uri))
 
 
 @pytest.mark.parametrize("token_uri", [
@@ -114,6 +112,10 @@ def test_token_uris_that_would_send_the_refresh_token_elsewhere_are_refused(
 def test_google_and_loopback_token_uris_are_kept(
     tmp_path: Path, info: dict[str, Any], token_uri: str
 ) -> None:
+    assert import_token_file(token_file_with(tmp_path, info, token_uri))["token_uri"] == token_uri
+
+
+def token_file_with(tmp_path: Path, info: dict[str, Any], token_uri: str) -> Path:
     path = tmp_path / "token.json"
     path.write_text(json.dumps({**info, "token_uri": token_uri}))
-    assert import_token_file(path)["token_uri"] == token_uri
+    return path
