@@ -210,7 +210,7 @@ def believe(
         url_spans=spans,
         urls=tuple(unicodedata.normalize("NFKC", url) for url in links(message.html))
         + tuple(full[start:end] for start, end in spans),
-        cues={cand.token_start: cand for cand in find_candidates(full)},
+        cues={cand.token_start: cand for cand in find_candidates(full) if not cand.negative},
         transactional=is_transactional(subject),
         sent=message.date,
         day_first=day_first_hint(full, parseaddr(message.sender)[1].rpartition("@")[2]),

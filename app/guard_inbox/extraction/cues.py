@@ -40,7 +40,7 @@ NEGATIVE_PREFIXES = _words(
     "bestätigungs bestaetigungs abhol sicherheits einmal anmelde login verifizierungs zugangs "
     "freischalt bar post zip qr dress source area tracking sendungs pin sms auth bestell buchungs "
     "geschenk geschenkgutschein empfehlungs einladungs en de un uni pass passwort verifikations "
-    "bevestigings verificatie aktivierungs aktivierings tan sende kunden referral invite verification "
+    "bevestigings verificatie aktivierungs aktivierings tan sende kunden referral verification "
     "bekräftelse engangs"
 )
 
@@ -67,8 +67,8 @@ POSITIVE_AFTER = re.compile(
 NEGATIVE_BEFORE = re.compile(
     r"\b(?:access|activation|activate|area|auth|authori[sz]ation|authentication|backup|bank|bar|"
     r"booking|claim|collection|colou?r|confirmation|confirm|country|css|(?<!free\s)delivery|dialling|"
-    r"dialing|door|dress|embed|entry|error|example|exit|gate|gift|guest|hs|html|invitation|"
-    r"invite|item|keybox|key|locker|log[\s-]?in|login|order|otp|pairing|pickup|pick[\s-]?up|"
+    r"dialing|door|dress|embed|entry|error|example|exit|gate|gift|guest|hs|html|"
+    r"item|keybox|key|locker|log[\s-]?in|login|order|otp|pairing|pickup|pick[\s-]?up|"
     r"pin|post|postal|product|puk|qr|recovery|reference|referral|refer|reservation|response|"
     r"return|sample|security|share|sharing|sign[\s-]?in|signin|sign[\s-]?up|sms|sort|source|"
     r"status|style|swift|tracking|track|transaction|verification|verify|zip|one[\s-]?time|"
@@ -76,8 +76,21 @@ NEGATIVE_BEFORE = re.compile(
     r"course|class|join|session|seat|airport|flight|discount\s+card|member(?:ship)?\s+card|"
     r"personal\s+referral|friend'?s?|invite\s+friends|rsvp|picture|access|test|"
     r"cadeau|regalo|presente|prezent|podarunkow\w*|geschenk\w*|wi-?fi|network|router|room|parking|"
-    r"alarm|garage|gym|exam|candidate|support|blik|tan|voting|bank\s+transfer)"
+    r"alarm|garage|gym|exam|candidate|support|blik|tan|voting|bank\s+transfer|list|mailing\s+list|"
+    r"type|survey|campaign|voyage|sailing|cruise|sku|model|part|catalog(?:ue)?|style|tax|revenue|"
+    r"billing|dress|area|station|airline|fare|class|article|event|venue)"
     r"(?:[\s-]+(?:the|this|your|my|a|an|\d+-digit|\d+|new))*[\s-]*$",
+    re.IGNORECASE,
+)
+# An invitation is a code of its own kind: a discount when the mail offers one ("your invitation
+# code VIP20 takes 20% off"), an entry pass when it does not ("invitation code ABC123 to join").
+INVITATION_PREFIXES = _words("einladungs invite invitation")
+INVITATION_BEFORE = re.compile(
+    r"\b(?:invitation|invite|invitaci[oó]n|invitation|einladungs?|zaproszeni[ae]|convite)[\s-]*$",
+    re.IGNORECASE,
+)
+INVITATION_AFTER = re.compile(
+    r"[ \t]+(?:(?:de|di|do|da|d')[ \t]*)?(?:invitaci[oó]n|invitation|invito|convite|zaproszenia)\b",
     re.IGNORECASE,
 )
 NEGATIVE_AFTER = re.compile(
@@ -91,7 +104,7 @@ NEGATIVE_AFTER = re.compile(
     r"cart[ãa]o|tarjeta|carte|carta|karty|regalo|cadeau|presente|d'acc[èe]s|d'activation|"
     r"activaci[oó]n|ativa[çc][ãa]o|attivazione|aktywacyjny|autoryzacyjny|sms|otp|de\s+un\s+solo\s+uso|"
     r"usa\s+e\s+getta|jednorazowy|rastreo|envío|envoi|spedizione|envio|przesy[łl]ki|parrainage|"
-    r"referido|indica[çc][ãa]o|invito|polecaj[ąa]cy|polecenia|d'invitation)\b",
+    r"referido|indica[çc][ãa]o|polecaj[ąa]cy|polecenia)\b",
     re.IGNORECASE,
 )
 
@@ -139,10 +152,17 @@ ALONE = re.compile(r"\s*(?P<raw>\S{2,40})[^\S\n]*(?:\n|$)")
 
 # A code shown with no code word: "Use SAVE20 for 20% off", "$50 off EMBER50".
 CAPS_TOKEN = re.compile(r"(?<![\w@/.#&=?%+-])[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9](?![\w@/]|\.\w)")
+# Also lower and mixed case when the token has letters and digits: save20, Fall26, 20offnow.
+CODE_TOKEN = re.compile(
+    r"(?<![\w@/.#&=?%+-])(?:[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9]|"
+    r"(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{2,18}[A-Za-z0-9])(?![\w@/]|\.\w)"
+)
 BARE_VERB = re.compile(
     r"(?:^|\s)(?:use|using|enter|apply|redeem|type|paste|add|with|usa|utiliza|introduce|aplica|"
     r"con|avec|utilisez|saisissez|entrez|mit|nutze|gib|inserisci|utilizza|insira|digite|com|"
-    r"u[żz]yj|wpisz|z|mention|quote)\s+(?:the\s+(?:word|phrase)\s+)?[\"'\u201c\u2018\u00ab]?$",
+    r"u[żz]yj|wpisz|z|mention|quote|menciona|mencione|indica|indique|indiquez|mentionnez|"
+    r"nenne|nennen|nennt|indicare|cita|informe|informa|podaj|gebruik|vermeld|noem)\s+"
+    r"(?:the\s+(?:word|phrase)\s+|la\s+palabra\s+|le\s+mot\s+|das\s+wort\s+)?[\"'\u201c\u2018\u00ab]?$",
     re.IGNORECASE,
 )
 OFF_BEFORE = re.compile(
@@ -157,7 +177,12 @@ CHECKOUT_AFTER = re.compile(
     r"(?:for|to\s+(?:get|save|take))\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?(?:\d|[$£€]\d)|"
     r"al\s+(?:pagar|finalizar)|lors\s+du\s+paiement|au\s+moment\s+du|im\s+warenkorb|an\s+der\s+kasse|"
     r"beim\s+(?:bezahlen|checkout)|al\s+(?:momento|checkout)|no\s+carrinho|na\s+finaliza|"
-    r"przy\s+p[łl]atno|w\s+koszyku)",
+    r"przy\s+p[łl]atno|w\s+koszyku|when\s+you\s+(?:book|call|shop|visit)|"
+    r"(?:al|cuando)\s+(?:pedir|reservar|comprar|hacer\s+tu\s+pedido)|lors\s+de\s+(?:votre|ta)\s+"
+    r"(?:commande|r[ée]servation|visite)|en\s+caisse|bei\s+(?:der|deiner|ihrer)\s+"
+    r"(?:bestellung|buchung)|(?:al|nel)\s+(?:momento\s+dell'ordine|checkout|carrello)|"
+    r"ao\s+(?:finalizar|fazer\s+o\s+pedido|comprar)|przy\s+(?:zam[óo]wieniu|zakupie)|"
+    r"bij\s+het\s+afrekenen|in\s+je\s+winkelmand)",
     re.IGNORECASE,
 )
 
@@ -190,12 +215,20 @@ NEG_CONTEXT_BEFORE = re.compile(
     r"postal|authentication|2fa|two[\s-]factor|mfa|activation|activate|sign[\s-]?in|log[\s-]?in|"
     r"ready\s+for\s+collection|click\s*(?:&|and)\s*collect|referral|refer\s+a\s+friend|"
     r"(?:on|into)\s+(?:your|the)\s+(?:smart\s+)?(?:tv|device|console|television)|pair(?:ing)?|"
-    r"invite\s+(?:code|friends)|share\s+(?:your|this|it)|your\s+friends?\s+get|"
+    r"invite\s+friends|share\s+(?:your|this|it)|your\s+friends?\s+get|"
     r"n[úu]mero\s+de\s+pedido|num[ée]ro\s+de\s+commande|bestellnummer|numero\s+d'ordine|"
     r"n[úu]mero\s+do\s+pedido|numer\s+zam[óo]wienia|contrase[ñn]a|mot\s+de\s+passe|"
     r"kennwort|has[łl]o|senha|taquilla|paczkomat|packstation|automat\w*|locker|casillero|"
     r"carte\s+cadeau|tarjeta\s+regalo|carta\s+regalo|cart[ãa]o[\s-]presente|geschenkkarte|"
     r"karta\s+podarunkowa|parrainage|indique\s+amigos|invita\s+(?:un|i)\s+amic)\b",
+    re.IGNORECASE,
+)
+# A label of another kind of number that starts the token's line or sentence: "Survey reference
+# X", "Order: X", "Ticket no. X" (not "use it on your next order: X").
+OTHER_LABEL_BEFORE = re.compile(
+    r"(?:^|[.!?|]\s+)(?:[^\W\d_]+\s+){0,2}(?:survey|reference|ref|case|ticket|claim|member(?:ship)?|"
+    r"customer|account|passenger|patient|policy|invoice|order|booking|tracking|serial|model|sku|"
+    r"part|product|item|style|article|voyage|list|campaign)[\s-]*(?:id|no\.?|nr\.?|number|#)?[\s:#]*$",
     re.IGNORECASE,
 )
 # Words just after the token that show it is for a driver, a locker or a login.

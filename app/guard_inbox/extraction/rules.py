@@ -13,6 +13,7 @@ pre-scan, and every cue pattern is matched *at* a hit rather than searched acros
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +23,17 @@ from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.extraction import cues
 from guard_inbox.extraction.dates import day_first_hint, find_expiry, sent_at
 from guard_inbox.extraction.details import find_discount
+from guard_inbox.extraction.evidence import (
+    VETOES,
+    MessageFacts,
+    Sighting,
+    Weights,
+    default_weights,
+    observe,
+    sender_names,
+)
 from guard_inbox.extraction.linkcodes import landing_link, link_codes
-from guard_inbox.extraction.shapes import Strength, shape_ok, unwrap
+from guard_inbox.extraction.shapes import Strength, possible, shape_ok, unwrap
 from guard_inbox.extraction.text import Document, build_document
 
 __all__ = [
@@ -35,11 +45,13 @@ __all__ = [
     "accepted_candidates",
     "context_ok",
     "find_candidates",
+    "observations",
     "is_transactional",
     "token_shape_ok",
 ]
 
 SOURCE = "rules"
+_WEIGHTS = default_weights()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,9 @@ class Candidate:
     token_start: int
     token_end: int
     emphasised: bool = False  # in capitals while its cue is not: "Use Code EXTRA"
+    via: str = ""  # "label", "alone", "after_colon"; "" for a code word or a verb
+    negative: str = ""  # the code word is of another kind: "other" ("verification code X") or
+    # "invitation" ("invitation code X": a discount only when the mail offers one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +97,15 @@ def _word_around(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _candidate(
-    text: str, raw_start: int, raw: str, strength: Strength, named: bool, cue_start: int, quoted: bool = False
+    text: str, raw_start: int, raw: str, strength: Strength, named: bool, cue_start: int,
+    quoted: bool = False, *, via: str = "", negative: str = "",
 ) -> Candidate:
     token, was_quoted, offset = unwrap(raw)
     start = raw_start + offset
     cue = text[cue_start:raw_start]
     emphasised = token.isupper() and any(ch.islower() for ch in cue)
     return Candidate(token, quoted or was_quoted, strength, named, cue_start, start, start + len(token),
-                     emphasised)
+                     emphasised, via, negative)
 
 
 def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
@@ -104,11 +120,19 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
         if word is None:
             continue
         prefix, stem = word.group("prefix").lower(), word.group("stem").lower()
-        if prefix and (prefix in cues.NEGATIVE_PREFIXES or prefix not in cues.POSITIVE_PREFIXES):
-            continue  # "Abholcode", "postcode", "unicode"
+        if prefix and not (prefix in cues.POSITIVE_PREFIXES or prefix in cues.NEGATIVE_PREFIXES
+                           or prefix in cues.INVITATION_PREFIXES):
+            continue  # "unicode", "episode": not a code word at all
         before = text[max(0, start - 48) : start].rpartition("\n")[2]
-        if cues.NEGATIVE_BEFORE.search(before) or cues.NEGATIVE_AFTER.match(text, end):
-            continue
+        # "Abholcode", "verification code", "código de verificación": a code of another kind,
+        # kept as a candidate so the evidence against it is weighed, not lost.
+        negative = ""
+        if (prefix in cues.NEGATIVE_PREFIXES or cues.NEGATIVE_BEFORE.search(before)
+                or cues.NEGATIVE_AFTER.match(text, end)):
+            negative = "other"
+        elif (prefix in cues.INVITATION_PREFIXES or cues.INVITATION_BEFORE.search(before)
+              or cues.INVITATION_AFTER.match(text, end)):
+            negative = "invitation"
         strength = Strength.STRONG if prefix or stem in cues.STRONG_STEMS else Strength.WEAK
         if strength < Strength.STRONG and cues.POSITIVE_BEFORE.search(before):
             strength = Strength.STRONG
@@ -126,14 +150,16 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
         token = _TOKEN_AT.match(text, filler.end() if filler else pos)
         if token is not None and (start >= subject_end or token.start("raw") < subject_end):
             raw, opened = token.group("raw"), token.group("open") is not None
-            cand = _candidate(text, token.start("raw"), raw, strength, True, cue_start, opened)
-            if token_shape_ok(cand):
+            cand = _candidate(text, token.start("raw"), raw, strength, True, cue_start, opened,
+                              negative=negative)
+            if possible(cand.token):
                 yield cand
                 continue
         line = cues.BELOW.match(text, pos) or cues.LABEL_LINE.match(text, pos)
         alone = cues.ALONE.match(text, line.end()) if line is not None else None
         if alone is not None and (start >= subject_end or alone.start("raw") < subject_end):
-            yield _candidate(text, alone.start("raw"), alone.group("raw"), strength, True, cue_start)
+            yield _candidate(text, alone.start("raw"), alone.group("raw"), strength, True, cue_start,
+                             negative=negative)
 
 
 def _stands_out(text: str, start: int, end: int) -> bool:
@@ -143,9 +169,9 @@ def _stands_out(text: str, start: int, end: int) -> bool:
     return lower * 2 > len(words)
 
 
-def _bare_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
-    """Capitalised tokens with no code word but a verb and a discount beside them."""
-    for match in cues.CAPS_TOKEN.finditer(text):
+def _bare_candidates(text: str, taken: set[int], tokens: list[re.Match[str]]) -> Iterator[Candidate]:
+    """Code-shaped tokens with no code word but a verb and a discount beside them."""
+    for match in tokens:
         start, end = match.span()
         if start in taken:
             continue
@@ -183,7 +209,7 @@ _AFTER_COLON = re.compile(
 
 
 def _code_shaped(token: str) -> bool:
-    return token.isupper() and any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
 
 
 def _neighbour_lines(text: str, start: int, end: int) -> tuple[str, str]:
@@ -191,6 +217,33 @@ def _neighbour_lines(text: str, start: int, end: int) -> tuple[str, str]:
     before = [line for line in text[max(0, start - 300) : start].split("\n") if line.strip()]
     after = [line for line in text[end : end + 300].split("\n") if line.strip()]
     return (before[-1] if before else ""), (after[0] if after else "")
+
+
+# A code set apart inside a line by dashes, bars or bullets: "$10 off anything — X7K2Q — 30 days".
+_SET_APART = re.compile(
+    r"(?:^|[^\S\n][\u2014\u2013|\u2022\u00b7]|[\u2014\u2013|\u2022\u00b7][^\S\n])[^\S\n]*[\"'*\[(\u00ab\u201c]*"
+    r"(?P<raw>[A-Za-z0-9][A-Za-z0-9_-]{2,23})[\"'*\])\u00bb\u201d]*[^\S\n]*"
+    r"(?=[\u2014\u2013|\u2022\u00b7]|$)",
+    re.MULTILINE,
+)
+
+
+def _set_apart_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
+    """A code between separators on a line that states an offer."""
+    if not any(mark in text for mark in "\u2014\u2013|\u2022\u00b7"):
+        return
+    for match in _SET_APART.finditer(text):
+        start, token = match.start("raw"), match.group("raw")
+        if start in taken or not _code_shaped(token):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        if line_start == match.start() and line_end == match.end():
+            continue  # alone on its line: _alone_line_candidates judges it
+        if cues.DISCOUNT_PHRASE.search(text, line_start, line_end):
+            yield Candidate(token, False, Strength.BARE, False, line_start, start, start + len(token),
+                            via="alone")
 
 
 def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
@@ -205,7 +258,8 @@ def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
         offer = before if cues.DISCOUNT_PHRASE.search(before) else after
         if cues.DISCOUNT_PHRASE.search(offer):
             cue_start = text.rfind(before, 0, match.start()) if offer is before else start
-            yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, start + len(token))
+            yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, start + len(token),
+                            via="alone")
 
 
 def _after_colon_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
@@ -218,23 +272,31 @@ def _after_colon_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
             if cues.DISCOUNT_PHRASE.search(text, offer_start, colon):
                 start = match.start("raw")
                 yield Candidate(match["raw"], False, Strength.BARE, False, offer_start, start,
-                                start + len(match["raw"]))
+                                start + len(match["raw"]), via="after_colon")
         colon = text.find(":", colon + 1)
 
 
-def find_candidates(text: str, subject_end: int = 0) -> list[Candidate]:
-    """Every cued token in ``text``, keeping the strongest cue for each token position."""
+def find_candidates(
+    text: str, subject_end: int = 0, tokens: list[re.Match[str]] | None = None
+) -> list[Candidate]:
+    """Every cued token in ``text``, keeping the strongest cue for each token position.
+
+    ``tokens``: the code-shaped tokens of ``text`` (cues.CODE_TOKEN), when the caller has them.
+    """
     best: dict[int, Candidate] = {}
     for cand in _code_word_candidates(text, subject_end):
         known = best.get(cand.token_start)
         if known is None or known.strength < cand.strength:
             best[cand.token_start] = cand
     for match in cues.PROMO_LABEL.finditer(text):
-        label = _candidate(text, match.start("raw"), match.group("raw"), Strength.WEAK, True, match.start())
+        label = _candidate(text, match.start("raw"), match.group("raw"), Strength.WEAK, True, match.start(),
+                           via="label")
         best.setdefault(label.token_start, label)
-    for cand in _bare_candidates(text, set(best)):
+    if tokens is None:
+        tokens = list(cues.CODE_TOKEN.finditer(text))
+    for cand in _bare_candidates(text, set(best), tokens):
         best.setdefault(cand.token_start, cand)
-    for source in (_alone_line_candidates, _after_colon_candidates):
+    for source in (_alone_line_candidates, _set_apart_candidates, _after_colon_candidates):
         for cand in source(text, set(best)):
             best.setdefault(cand.token_start, cand)
     return sorted(best.values(), key=lambda c: c.token_start)
@@ -288,23 +350,96 @@ def context_ok(text: str, cand: Candidate, transactional: bool) -> bool:
     return promo or (cand.strength is Strength.MEDIUM and code_like)
 
 
-def accepted_candidates(text: str, subject: str = "") -> list[Candidate]:
-    """Candidates that pass shape and context filters, first occurrence of each code only.
+def _sightings(text: str, subject_end: int, shaped: bool = True) -> list[Sighting]:
+    """Every candidate token: what a cue points at, and (with ``shaped``) every code-shaped
+    token besides; without it, those only count towards "repeated"."""
+    tokens = list(cues.CODE_TOKEN.finditer(text))
+    found = [
+        Sighting(c.token, c.strength, c.named, c.quoted, c.emphasised, c.cue_start, c.token_start,
+                 c.token_end, c.via, c.negative)
+        for c in find_candidates(text, subject_end, tokens)
+    ]
+    taken = {s.token_start for s in found}
+    if not shaped:
+        cued = {s.token.casefold() for s in found}
+        for match in tokens:
+            if match.start() not in taken and match.group(0).casefold() in cued:
+                start, end = match.span()
+                found.append(Sighting(match.group(0), None, False, False, False, start, start, end))
+        return found
+    for match in tokens:
+        if match.start() not in taken and any(ch.isalpha() for ch in match.group(0)):
+            start, end = match.span()
+            found.append(Sighting(match.group(0), None, False, False, False, start, start, end))
+    return found
+
+
+_NEGATIVE_CUE_FEATURE = {"other": "cue:negative", "invitation": "cue:invitation"}
+
+
+def _rank(sight: Sighting) -> tuple[int, int, int]:
+    """The sighting that speaks for a token: the most strongly cued, a positive cue before a
+    negative one, then the earliest."""
+    strength = -1 if sight.strength is None else int(sight.strength)
+    return (-strength, sight.negative_cue != "", sight.token_start)
+
+
+def _plain_word(token: str) -> bool:
+    """An ordinary lower-case or Title-case word: a code only where the sender quotes it."""
+    return token.isalpha() and (token.islower() or (token[0].isupper() and token[1:].islower()))
+
+
+def _in_url(text: str, start: int) -> bool:
+    """Whether ``start`` is inside a URL written out in the text (link codes are linkcodes.py's)."""
+    chunk_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    chunk = text[chunk_start:start]
+    return "://" in chunk or chunk.startswith("www.")
+
+
+def observations(
+    text: str, subject: str = "", sender: str = "", prune: Weights | None = None
+) -> list[tuple[Sighting, frozenset[str]]]:
+    """Each distinct candidate token of ``text`` (first the subject, as build_document puts it)
+    with the evidence of the sighting that speaks for it.  With ``prune``, tokens those weights
+    rule out early are left out (see evidence.observe)."""
+    subject_end = len(subject) if subject and text.startswith(subject) else 0
+    facts = MessageFacts(
+        transactional=is_transactional(subject),
+        text=text,
+        sender_names=sender_names(sender),
+    )
+    by_token: dict[str, list[Sighting]] = {}
+    shaped = prune is None or prune.uncued_ceiling() > 0
+    for sight in _sightings(text, subject_end, shaped):
+        if (possible(sight.token) and not _in_url(text, sight.token_start)
+                and (sight.quoted or not _plain_word(sight.token))):
+            by_token.setdefault(sight.token.casefold(), []).append(sight)
+    result = []
+    for sights in by_token.values():
+        best = min(sights, key=_rank)
+        if best.token != sights[0].token:  # report the spelling the message uses first
+            best = dataclasses.replace(best, token=sights[0].token)
+        # Named as another kind of code anywhere ("sign-in code: X ... your code: X") is
+        # evidence wherever else it appears.
+        others = {_NEGATIVE_CUE_FEATURE[s.negative_cue] for s in sights if s.negative_cue}
+        if prune is not None and others and not VETOES.isdisjoint(others):
+            continue
+        features = observe(text, best, facts, len(sights) > 1, prune)
+        if features is not None:
+            result.append((best, features | others if others else features))
+    return sorted(result, key=lambda pair: pair[0].token_start)
+
+
+def accepted_candidates(
+    text: str, subject: str = "", weights: Weights | None = None, sender: str = ""
+) -> list[Sighting]:
+    """The candidates whose evidence outweighs the evidence against them, in text order.
 
     ``subject`` is the subject line when ``text`` starts with it (as the extractor builds it).
     """
-    transactional = is_transactional(subject)
-    subject_end = len(subject) if subject and text.startswith(subject) else 0
-    seen: set[str] = set()
-    kept: list[Candidate] = []
-    for cand in find_candidates(text, subject_end):
-        key = cand.token.casefold()
-        if key in seen:
-            continue
-        if token_shape_ok(cand) and context_ok(text, cand, transactional):
-            seen.add(key)
-            kept.append(cand)
-    return kept
+    weights = weights or _WEIGHTS
+    found = observations(text, subject, sender, prune=weights)
+    return [sight for sight, features in found if weights.score(features) > 0]
 
 
 def looks_promotional(text: str) -> bool:
@@ -314,7 +449,13 @@ def looks_promotional(text: str) -> bool:
 
 
 class RuleExtractor:
-    """Extractor for promo codes named by cues in the subject, the body and its links."""
+    """Extractor for promo codes named by cues in the subject, the body and its links.
+
+    ``weights`` are the evidence weights (evidence_weights.py unless a benchmark refits them).
+    """
+
+    def __init__(self, weights: Weights | None = None) -> None:
+        self._weights = weights or _WEIGHTS
 
     def extract(self, message: MailMessage) -> list[FoundCode]:
         return self._codes(message, build_document(message))[0]
@@ -328,9 +469,10 @@ class RuleExtractor:
     def _codes(self, message: MailMessage, doc: Document) -> tuple[list[FoundCode], bool]:
         text = doc.text
         subject = text[: doc.subject_end]
-        kept = accepted_candidates(text, subject)
+        kept = accepted_candidates(text, subject, self._weights, message.sender)
         linked = (
-            [] if is_transactional(subject) or cues.NO_CODE_NEEDED.search(text) else link_codes(doc.links)
+            [] if not doc.links or is_transactional(subject) or cues.NO_CODE_NEEDED.search(text)
+            else link_codes(doc.links)
         )
         seen = {cand.token.casefold() for cand in kept}
         spots = [(c.token, c.cue_start, c.token_start, c.token_end, "") for c in kept]
@@ -356,5 +498,7 @@ class RuleExtractor:
                     source=SOURCE,
                 )
             )
-        confident = any(c.strength >= Strength.MEDIUM for c in kept) or len(found) > len(kept)
+        confident = any(c.strength is not None and c.strength >= Strength.MEDIUM for c in kept) or len(
+            found
+        ) > len(kept)
         return found, confident

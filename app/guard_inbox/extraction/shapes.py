@@ -30,7 +30,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _UNIT = re.compile(
     r"\d+(?:am|pm|st|nd|rd|th|h|hr|hrs|min|mins|x|k|g|gb|mb|tb|kg|lb|lbs|oz|ml|cm|mm|km|m|in"
     r"|ft|px|em|pt|s|ms|d|yo|p|fps|hz|khz|mhz|ghz|usd|eur|gbp|pln|aud|cad|chf|mxn|brl|w|v|mah"
-    r"|gbps|mbps|kw|kwh|l|cl|dl)",
+    r"|gbps|mbps|kw|kwh|l|cl|dl|f|c)",
     re.IGNORECASE,
 )
 _HEX_COLOUR = re.compile(r"[0-9a-f]{3}|[0-9a-f]{6}", re.IGNORECASE)
@@ -73,6 +73,7 @@ _OFFER_WORD_LIST = """
 """
 _OFFER_WORDS = frozenset(_OFFER_WORD_LIST.split())
 _SEPARATORS = re.compile(r"[-_]")
+_COMPOUND = re.compile(r"\d+(?:-[A-Za-z]?[a-z]+)+")
 
 
 def unwrap(raw: str) -> tuple[str, bool, int]:
@@ -111,6 +112,8 @@ def shape_ok(
         )
     if digits > _MAX_DIGITS or _DIGIT_GROUPS.fullmatch(token) or _UNIT.fullmatch(token):
         return False
+    if _COMPOUND.fullmatch(token):
+        return False  # 10-year, 24-hour, 3-Day: a number and a word make an adjective
     if _serial_like(token) and not structured(token):
         return False  # ABCD-EFGHIJ-KLMN, FDG-7741-2290-KQ: gift-card claim codes and serials
     if _HEX_COLOUR.fullmatch(token) and digits:
@@ -153,3 +156,53 @@ def _part_kind(part: str) -> str:
     if part.isalpha():
         return "word"
     return "mixed"
+
+
+def possible(token: str) -> bool:
+    """Whether ``token`` could be a code at all, however it was cued: ASCII letters, digits,
+    ``-`` and ``_``, 3 to 25 characters -- and not a price, a unit, a date part, a colour or a
+    number long enough to be an order or a phone number."""
+    if not _TOKEN.fullmatch(token):
+        return False
+    digits = sum(ch.isdigit() for ch in token)
+    if digits == len(token):
+        return 4 <= len(token) <= _MAX_DIGITS and not _YEAR.fullmatch(token)
+    upper = token.upper()
+    if upper in _STOPWORDS and upper not in _OFFER_WORDS:
+        return False  # the cue words themselves, function words, payment and carrier names
+    if digits > _MAX_DIGITS or _DIGIT_GROUPS.fullmatch(token) or _UNIT.fullmatch(token):
+        return False
+    if _COMPOUND.fullmatch(token):
+        return False  # 10-year, 24-hour, 3-Day: a number and a word make an adjective
+    if _serial_like(token) and not structured(token):
+        return False  # ABCD-EFGHIJ-KLMN, X7K2-PQ9M-ZZ3R: gift-card claim codes and serials
+    return not (_HEX_COLOUR.fullmatch(token) and digits)
+
+
+def shape_kind(token: str) -> tuple[str, ...]:
+    """The evidence.py shape features of a possible token: its class first, then modifiers."""
+    upper = token.upper()
+    letters = [ch for ch in token if ch.isalpha()]
+    digits = len(token) - len(letters) - token.count("-") - token.count("_")
+    if not letters:
+        kind = "shape:digits"
+    elif upper in _OFFER_WORDS:
+        kind = "shape:offer_word" if token.isupper() else "shape:plain_word"
+    elif digits:
+        kind = "shape:caps_digits" if not any(ch.islower() for ch in letters) else "shape:mixed_digits"
+    else:
+        word = "".join(letters)
+        if word.isupper():
+            kind = "shape:caps_word" if len(word) >= 4 else "shape:caps_short"
+        elif word.islower() or (word[0].isupper() and word[1:].islower()):
+            kind = "shape:plain_word"
+        else:
+            kind = "shape:camel"
+    extra: list[str] = []
+    if ("-" in token or "_" in token) and structured(token):
+        extra.append("shape:structured")
+    if letters and digits > len(letters):
+        extra.append("shape:digit_heavy")
+    if len(token) >= 16:
+        extra.append("shape:long")
+    return (kind, *extra)

@@ -1,0 +1,41 @@
+"""Evidence weights learned by scripts/fit_evidence.py from both labelled corpora and the
+test-mail families (1570 candidate tokens); regenerate with that script, do not edit.
+"""
+
+BIAS = -2.698
+WEIGHTS: dict[str, float] = {
+    'cue:strong': 2.586,
+    'cue:medium': 1.5044,
+    'cue:weak': -1.2116,
+    'cue:bare': 1.9245,
+    'cue:none': -4.8033,
+    'cue:named': 2.8789,
+    'cue:label': 0.031,
+    'cue:invitation': -0.6272,
+    'layout:quoted': 0.0026,
+    'layout:emphasised': 0.356,
+    'layout:alone': 1.6616,
+    'layout:after_colon': 1.1569,
+    'layout:shouted': -0.4143,
+    'layout:repeated': 0.9007,
+    'layout:before_colon': -1.0865,
+    'offer:discount_near': 0.8771,
+    'offer:promo_near': 1.891,
+    'offer:checkout_after': 2.3361,
+    'offer:none': -1.8894,
+    'shape:caps_digits': 1.6437,
+    'shape:mixed_digits': 0.6359,
+    'shape:caps_word': -0.6122,
+    'shape:caps_short': -1.1047,
+    'shape:plain_word': 0.0003,
+    'shape:camel': 0.0,
+    'shape:digits': -0.1173,
+    'shape:offer_word': -0.4456,
+    'shape:structured': 0.1543,
+    'shape:digit_heavy': -0.157,
+    'shape:long': -0.1311,
+    'shape:sender_name': -4.2338,
+    'negative:transactional': 0.0025,
+    'negative:no_code_needed': -3.3322,
+    'negative:list_instruction': -0.3305,
+}
