@@ -112,6 +112,10 @@ CONTEXT_FEATURES = frozenset({
     "layout:alone", "layout:shouted", "offer:discount_near", "offer:promo_near",
     "offer:checkout_after", "offer:none", "negative:list_instruction", "negative:no_code_needed",
 })
+_AFTER_OFFER_FEATURES = frozenset(
+    {"layout:alone", "layout:shouted", "offer:promo_near", "offer:none", "negative:list_instruction",
+     "negative:no_code_needed"}
+)
 _LATE_FEATURES = frozenset(
     {"offer:promo_near", "offer:none", "negative:list_instruction", "negative:no_code_needed"}
 )
@@ -241,6 +245,8 @@ def observe(
         found.add("offer:checkout_after")
     if cues.DISCOUNT_PHRASE.search(text, max(line_start, start - 120), end + 80):
         found.add("offer:discount_near")
+    if prune is not None and prune.ceiling(found, _AFTER_OFFER_FEATURES) <= 0:
+        return None
     if _alone_on_line(text, sight.token_start, sight.token_end):
         found.add("layout:alone")
     if sight.token.isupper() and _shouted(text, sight.token_start, sight.token_end):
@@ -270,7 +276,7 @@ def observe(
     return frozenset(found)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Weights:
     """A bias and one weight per feature; a candidate is a code when its score is above 0."""
 
@@ -285,15 +291,28 @@ class Weights:
         gain = sum(max(0.0, get(name, 0.0)) for name in pending)
         return self.bias + sum(get(name, 0.0) for name in features) + gain
 
+    @functools.cached_property
+    def _uncued_base(self) -> float:
+        get = self.weights.get
+        gains = sum(max(0.0, get(name, 0.0)) for name in FEATURE_NAMES
+                    if name.startswith(("layout:", "offer:", "negative:")))
+        return self.bias + get("cue:none", 0.0) + gains
+
+    @functools.cached_property
     def uncued_ceiling(self) -> float:
         """The highest score a token nothing points at can reach: its best shape, every
         positive layout and context feature."""
         get = self.weights.get
-        best_shape = max(get(name, 0.0) for name in SHAPE_CLASSES)
-        gains = sum(max(0.0, get(name, 0.0)) for name in FEATURE_NAMES
-                    if name.startswith(("layout:", "offer:", "negative:")) or
-                    (name.startswith("shape:") and name not in SHAPE_CLASSES))
-        return self.bias + get("cue:none", 0.0) + best_shape + gains
+        shapes = max(get(name, 0.0) for name in SHAPE_CLASSES) + sum(
+            max(0.0, get(name, 0.0)) for name in FEATURE_NAMES
+            if name.startswith("shape:") and name not in SHAPE_CLASSES)
+        return self._uncued_base + shapes
+
+    def uncued_could_pass(self, shape: tuple[str, ...]) -> bool:
+        """Whether a token of this shape (shapes.shape_kind) that nothing points at could
+        score above 0 however its layout and context turn out."""
+        get = self.weights.get
+        return self._uncued_base + sum(get(name, 0.0) for name in shape) > 0
 
     def score(self, features: frozenset[str]) -> float:
         if not VETOES.isdisjoint(features):

@@ -33,7 +33,7 @@ from guard_inbox.extraction.evidence import (
     sender_names,
 )
 from guard_inbox.extraction.linkcodes import landing_link, link_codes
-from guard_inbox.extraction.shapes import Strength, possible, shape_ok, unwrap
+from guard_inbox.extraction.shapes import Strength, possible, shape_kind, shape_ok, unwrap
 from guard_inbox.extraction.text import Document, build_document
 
 __all__ = [
@@ -350,28 +350,13 @@ def context_ok(text: str, cand: Candidate, transactional: bool) -> bool:
     return promo or (cand.strength is Strength.MEDIUM and code_like)
 
 
-def _sightings(text: str, subject_end: int, shaped: bool = True) -> list[Sighting]:
-    """Every candidate token: what a cue points at, and (with ``shaped``) every code-shaped
-    token besides; without it, those only count towards "repeated"."""
-    tokens = list(cues.CODE_TOKEN.finditer(text))
-    found = [
+def _cued_sightings(text: str, subject_end: int, tokens: list[re.Match[str]]) -> list[Sighting]:
+    """Every token a cue points at (find_candidates), as a sighting."""
+    return [
         Sighting(c.token, c.strength, c.named, c.quoted, c.emphasised, c.cue_start, c.token_start,
                  c.token_end, c.via, c.negative)
         for c in find_candidates(text, subject_end, tokens)
     ]
-    taken = {s.token_start for s in found}
-    if not shaped:
-        cued = {s.token.casefold() for s in found}
-        for match in tokens:
-            if match.start() not in taken and match.group(0).casefold() in cued:
-                start, end = match.span()
-                found.append(Sighting(match.group(0), None, False, False, False, start, start, end))
-        return found
-    for match in tokens:
-        if match.start() not in taken and any(ch.isalpha() for ch in match.group(0)):
-            start, end = match.span()
-            found.append(Sighting(match.group(0), None, False, False, False, start, start, end))
-    return found
 
 
 _NEGATIVE_CUE_FEATURE = {"other": "cue:negative", "invitation": "cue:invitation"}
@@ -408,12 +393,46 @@ def observations(
         text=text,
         sender_names=sender_names(sender),
     )
+    tokens = list(cues.CODE_TOKEN.finditer(text))
+    verdicts: dict[str, bool] = {}
+
+    def allowed(token: str, start: int, quoted: bool) -> bool:
+        ok = verdicts.get(token)
+        if ok is None:
+            ok = verdicts[token] = possible(token) and (quoted or not _plain_word(token))
+        return ok and not _in_url(text, start)
+
     by_token: dict[str, list[Sighting]] = {}
-    shaped = prune is None or prune.uncued_ceiling() > 0
-    for sight in _sightings(text, subject_end, shaped):
-        if (possible(sight.token) and not _in_url(text, sight.token_start)
-                and (sight.quoted or not _plain_word(sight.token))):
+    taken: set[int] = set()
+    for sight in _cued_sightings(text, subject_end, tokens):
+        taken.add(sight.token_start)
+        if allowed(sight.token, sight.token_start, sight.quoted):
             by_token.setdefault(sight.token.casefold(), []).append(sight)
+    # Every code-shaped token besides: a candidate of its own (cue:none) where the weights in use
+    # could ever accept one, and in any case another sighting of a cued token ("repeated").
+    uncued = prune is None or prune.uncued_ceiling > 0
+    shape_verdicts: dict[str, bool] = {}
+
+    def could_pass(token: str) -> bool:
+        ok = shape_verdicts.get(token)
+        if ok is None and prune is not None:
+            ok = shape_verdicts[token] = prune.uncued_could_pass(shape_kind(token))
+        return bool(ok)
+    for match in tokens:
+        start = match.start()
+        token = match.group(0)
+        if start in taken or token.isdigit():
+            continue
+        key = token.casefold()
+        known = by_token.get(key)
+        if known is None and (not uncued or (prune is not None and not could_pass(token))):
+            continue
+        if allowed(token, start, False):
+            sight = Sighting(token, None, False, False, False, start, start, match.end())
+            if known is None:
+                by_token[key] = [sight]
+            else:
+                known.append(sight)
     result = []
     for sights in by_token.values():
         best = min(sights, key=_rank)
