@@ -8,24 +8,16 @@ pipeline runs this layer first and lets it win over the text rules.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
-
 from guard_inbox.domain.models import FoundCode, MailMessage
-from guard_inbox.extraction.text import MAX_HTML_CHARS, normalise_whitespace
-
-logger = logging.getLogger(__name__)
+from guard_inbox.extraction.schema import MARKER
+from guard_inbox.extraction.text import Document, build_document
+from guard_inbox.extraction.whitespace import normalise_whitespace
 
 SOURCE = "markup"
 _MAX_CODE_CHARS = 64
-# JSON-LD nests offers inside Organization/PromotionCard objects; bounded so a hostile
-# document cannot recurse us into a RecursionError.
-_MAX_DEPTH = 12
 
 
 def _last_segment(type_name: str) -> str:
@@ -68,52 +60,6 @@ def _text_field(data: dict[str, object], key: str) -> str:
 def _clean_code(raw: str) -> str:
     code = raw.strip().strip("\"'")
     return code if 0 < len(code) <= _MAX_CODE_CHARS and " " not in code else ""
-
-
-def _walk_json(node: object, depth: int = 0) -> Iterator[dict[str, object]]:
-    """Every JSON object in ``node`` (lists, ``@graph`` and nested values included)."""
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk_json(item, depth + 1)
-    elif isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk_json(value, depth + 1)
-
-
-def _json_ld_objects(tree: LexborHTMLParser) -> Iterator[dict[str, object]]:
-    for script in tree.css("script"):
-        kind = (script.attributes.get("type") or "").strip().lower()
-        if kind != "application/ld+json":
-            continue
-        try:
-            document = json.loads(script.text(deep=True))
-        except (ValueError, RecursionError):
-            # Senders ship broken JSON-LD (trailing commas, HTML entities); one bad block
-            # must not hide the rest of the message.
-            logger.debug("skipping unparsable JSON-LD block")
-            continue
-        yield from _walk_json(document)
-
-
-def _prop_value(node: LexborNode) -> str:
-    """A microdata property's value: ``content``/``datetime``/``href`` attribute, else text."""
-    for attribute in ("content", "datetime", "value", "href"):
-        value = node.attributes.get(attribute)
-        if value is not None and value.strip():
-            return value.strip()
-    return normalise_whitespace(node.text(deep=True, separator=" "))
-
-
-def _microdata_objects(tree: LexborHTMLParser) -> Iterator[dict[str, object]]:
-    for scope in tree.css("[itemtype]"):
-        props: dict[str, object] = {"@type": (scope.attributes.get("itemtype") or "").strip()}
-        for prop in scope.css("[itemprop]"):
-            for name in (prop.attributes.get("itemprop") or "").split():
-                props.setdefault(name, _prop_value(prop))
-        yield props
 
 
 def _has_type(item: dict[str, object], wanted: str) -> bool:
@@ -165,11 +111,10 @@ class MarkupExtractor:
     """Extractor for schema.org ``DiscountOffer`` annotations in the HTML body."""
 
     def extract(self, message: MailMessage) -> list[FoundCode]:
-        html = message.html[:MAX_HTML_CHARS]
-        if "DiscountOffer" not in html:
+        if MARKER not in message.html:
             return []  # cheap pre-check: almost no mail carries promotion markup
-        tree = LexborHTMLParser(html)
-        return [
-            *codes_from_objects(list(_json_ld_objects(tree))),
-            *codes_from_objects(list(_microdata_objects(tree))),
-        ]
+        return self.extract_document(message, build_document(message))
+
+    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]:
+        """The declared codes, from the objects build_document read off the parsed tree."""
+        return [*codes_from_objects(list(doc.json_ld)), *codes_from_objects(list(doc.microdata))]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.domain.ports import Extractor
 from guard_inbox.extraction.markup import MarkupExtractor
 from guard_inbox.extraction.merchant import merchant_from_sender, registrable_domain
 from guard_inbox.extraction.rules import RuleExtractor, looks_promotional
-from guard_inbox.extraction.text import build_document
+from guard_inbox.extraction.text import Document, build_document
 
 __all__ = ["AiLayer", "ExtractionPipeline", "merchant_from_sender", "registrable_domain"]
 
@@ -41,6 +41,14 @@ class AiLayer(Protocol):
     ) -> list[FoundCode]: ...
 
 
+@runtime_checkable
+class DocumentLayer(Protocol):
+    """A layer that reads the pipeline's one parsed document instead of parsing the message
+    again (markup.py and rules.py); any plain ``Extractor`` still works as a layer."""
+
+    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]: ...
+
+
 class ExtractionPipeline:
     """Runs each extraction layer and merges their codes, case-insensitively de-duplicated."""
 
@@ -50,6 +58,15 @@ class ExtractionPipeline:
         )
         self._ai = ai
 
+    @staticmethod
+    def _document(message: MailMessage) -> Document | None:
+        """The message parsed once, for every layer; None (each layer on its own) if that fails."""
+        try:
+            return build_document(message)
+        except Exception:
+            logger.exception("could not read message %s; layers read it on their own", message.provider_id)
+            return None
+
     def take_usage(self) -> int:
         """AI tokens this thread used since its last call (0 without an AI layer)."""
         take = getattr(self._ai, "take_usage", None)
@@ -57,13 +74,16 @@ class ExtractionPipeline:
 
     def extract(self, message: MailMessage) -> list[FoundCode]:
         merged: dict[str, FoundCode] = {}
-        text: str | None = None
-        uncertain = False
+        doc = self._document(message)
+        uncertain = assessed = False
         for layer in self._layers:
             try:
-                if isinstance(layer, RuleExtractor) and self._ai is not None:
-                    result = layer.assess(message)
-                    found, text, uncertain = result.codes, result.document.text, result.uncertain
+                if isinstance(layer, DocumentLayer) and doc is not None:
+                    if isinstance(layer, RuleExtractor) and self._ai is not None:
+                        result = layer.assess(message, doc)
+                        found, uncertain, assessed = result.codes, result.uncertain, True
+                    else:
+                        found = layer.extract_document(message, doc)
                 else:
                     found = layer.extract(message)
             except Exception:  # a bug in one layer must not cost the others' codes
@@ -75,6 +95,9 @@ class ExtractionPipeline:
                 continue
             for code in found:
                 merged.setdefault(code.code.casefold(), code)
+        text = doc.text if doc is not None else None
+        if self._ai is not None and text is not None and not assessed:
+            uncertain = not merged and looks_promotional(text)
         if self._ai is not None:
             self._ask_ai(message, merged, text, uncertain)
         if not merged:

@@ -479,9 +479,13 @@ class RuleExtractor:
     def extract(self, message: MailMessage) -> list[FoundCode]:
         return self._codes(message, build_document(message))[0]
 
-    def assess(self, message: MailMessage) -> RuleResult:
+    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]:
+        """extract() on a document the caller has already built (the pipeline shares one)."""
+        return self._codes(message, doc)[0]
+
+    def assess(self, message: MailMessage, doc: Document | None = None) -> RuleResult:
         """Codes plus what an AI layer needs: the text read and whether it is unsure."""
-        doc = build_document(message)
+        doc = doc or build_document(message)
         found, confident = self._codes(message, doc)
         return RuleResult(found, doc, uncertain=not confident and looks_promotional(doc.text))
 

@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser
 
 from guard_inbox.domain.models import MailMessage
+from guard_inbox.extraction.schema import MARKER, declared_objects
+from guard_inbox.extraction.whitespace import BLANK_LINES, normalise_whitespace
+
+__all__ = ["Document", "Link", "build_document", "html_to_text", "html_view", "links", "message_text",
+           "normalise_whitespace", "text_links"]
 
 # Marketing mail is rarely over 200 KB; the cap only stops a pathological body from
 # stalling a scan worker.
@@ -35,14 +40,6 @@ _BLOCK_TAGS = (
     "section, table, tbody, td, tfoot, th, thead, tr, ul"
 )
 
-# Zero-width and formatting characters that preheader padding and obfuscation rely on.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0]"
-)
-_SPACES = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-_LINE_EDGES = re.compile(r" *\n *")
 _URL = re.compile(r"\bhttps?://[^\s<>\"')\]]+", re.IGNORECASE)
 
 
@@ -62,23 +59,16 @@ class Document:
     text: str
     links: tuple[Link, ...]
     subject_end: int  # the subject is text[:subject_end]
-
-
-def normalise_whitespace(text: str) -> str:
-    """Collapse runs of spaces, trim lines and squeeze blank lines.
-
-    Rules match across single spaces only, so every source of text goes through this to
-    make ``Use  code\\u00a0SAVE`` and ``Use code SAVE`` look the same.
-    """
-    text = _INVISIBLE.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    # schema.org objects the HTML declares (schema.py), read from the same parse
+    json_ld: tuple[dict[str, object], ...] = ()
+    microdata: tuple[dict[str, object], ...] = ()
 
 
 def _parse(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html[:MAX_HTML_CHARS])
+
+
+_Objects = tuple[dict[str, object], ...]
 
 
 def html_view(html: str) -> tuple[str, list[Link]]:
@@ -87,9 +77,19 @@ def html_view(html: str) -> tuple[str, list[Link]]:
     Images become their ``alt`` text and form buttons their label, because retailers put
     codes there; everything invisible by construction (styles, scripts, comments) goes.
     """
+    text, found, _, _ = _view(html)
+    return text, found
+
+
+def _view(html: str) -> tuple[str, list[Link], _Objects, _Objects]:
+    """html_view plus the schema.org objects the body declares, from one parse."""
     if not html.strip():
-        return "", []
+        return "", [], (), ()
     tree = _parse(html)
+    json_ld: _Objects = ()
+    microdata: _Objects = ()
+    if MARKER in html:
+        json_ld, microdata = declared_objects(tree)
     for node in tree.css(", ".join(_DROP_TAGS)):
         node.decompose()
     for node in tree.css("img"):
@@ -110,11 +110,11 @@ def html_view(html: str) -> tuple[str, list[Link]]:
             node.insert_before("\n")
     root = tree.body or tree.root
     if root is None:
-        return "", []
+        return "", [], json_ld, microdata
     # One line per block: HTML layout nests blocks deeply, and blank lines would make every
     # table cell look like a new paragraph to the rules' context windows.
-    text = _BLANK_LINES.sub("\n", normalise_whitespace(root.text(deep=True, separator="")))
-    return text, _place(text, anchors)
+    text = BLANK_LINES.sub("\n", normalise_whitespace(root.text(deep=True, separator="")))
+    return text, _place(text, anchors), json_ld, microdata
 
 
 def _place(text: str, anchors: list[tuple[str, str]]) -> list[Link]:
@@ -156,7 +156,7 @@ def build_document(message: MailMessage) -> Document:
     """
     subject = normalise_whitespace(message.subject)[:1000]
     plain = normalise_whitespace(message.text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
-    html_text, anchors = html_view(message.html)
+    html_text, anchors, json_ld, microdata = _view(message.html)
     html_text = html_text[:MAX_TEXT_CHARS]
     pieces: list[str] = []
     found: list[Link] = []
@@ -181,7 +181,8 @@ def build_document(message: MailMessage) -> Document:
         if snippet:
             pieces += ["\n\n", snippet] if pieces else [snippet]
     text = "".join(pieces)
-    return Document(text=text, links=tuple(found), subject_end=subject_end)
+    return Document(text=text, links=tuple(found), subject_end=subject_end, json_ld=json_ld,
+                    microdata=microdata)
 
 
 def message_text(message: MailMessage) -> str:

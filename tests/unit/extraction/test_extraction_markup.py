@@ -73,3 +73,25 @@ def test_parse_datetime() -> None:
     assert parse_datetime("2026-05-01T10:00:00") == datetime(2026, 5, 1, 10, tzinfo=UTC)
     assert parse_datetime("") is None
     assert parse_datetime("May 1st") is None
+
+
+def test_one_parse_gives_the_text_and_the_declared_objects() -> None:
+    """build_document reads schema.org objects off the same tree as the visible text, and the
+    markup layer finds the code in that document (the pipeline hands it to every layer)."""
+    from guard_inbox.extraction.text import build_document
+
+    message = MailMessage(provider_id="m", subject="Sale", html=JSON_LD_LIST + MICRODATA)
+    doc = build_document(message)
+    assert [o.get("discountCode") for o in doc.json_ld if o.get("@type") == "DiscountOffer"] == ["NIKE20"]
+    assert {o.get("discountCode") for o in doc.microdata} == {"SPRING15", "TextCode7", "NOPE"}
+    assert "NIKE20" not in doc.text  # the script is read as data, never as visible text
+    codes = [c.code for c in MarkupExtractor().extract_document(message, doc)]
+    assert codes == ["NIKE20", "SPRING15", "TextCode7"]
+
+
+def test_a_body_without_the_marker_declares_nothing() -> None:
+    from guard_inbox.extraction.text import build_document
+
+    html = JSON_LD_LIST.replace("DiscountOffer", "Offer")
+    doc = build_document(MailMessage(provider_id="m", html=html))
+    assert doc.json_ld == () and doc.microdata == ()
