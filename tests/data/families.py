@@ -195,6 +195,20 @@ FAMILIES += (
 PER_FAMILY = 40
 
 
+def render(family: Family, template: str, rng: random.Random, *, html: bool, index: int = 0
+           ) -> tuple[MailMessage, str]:
+    """One message of ``family`` from ``template``, plain text or an HTML layout, and its token."""
+    token = family.token(rng)
+    body = template.format(c=token, p=percent(rng), n=rng.randint(3, 60))
+    message = MailMessage(
+        provider_id=f"{family.name}/{index}", subject=rng.choice(family.subjects),
+        sender=family.sender.replace("{c}", token),
+        text="" if html else body,
+        html=_as_html(body) if html else "",
+    )
+    return message, token
+
+
 def family_cases(per_family: int = PER_FAMILY, seed: int = 2026) -> list[Case]:
     """``per_family`` labelled messages from each family, the same on every run."""
     rng = random.Random(seed)
@@ -202,16 +216,7 @@ def family_cases(per_family: int = PER_FAMILY, seed: int = 2026) -> list[Case]:
     for family in FAMILIES:
         for index in range(per_family):
             template = family.templates[index % len(family.templates)]
-            token = family.token(rng)
-            body = template.format(c=token, p=percent(rng), n=rng.randint(3, 60))
-            subject = rng.choice(family.subjects)
-            html = rng.random() < 0.4
-            message = MailMessage(
-                provider_id=f"{family.name}/{index}", subject=subject,
-                sender=family.sender.replace("{c}", token),
-                text="" if html else body,
-                html=_as_html(body) if html else "",
-            )
+            message, token = render(family, template, rng, html=rng.random() < 0.4, index=index)
             label = {"file": f"{family.name}/{index}", "codes": [token] if family.positive else [],
                      "family": family.name}
             cases.append(Case("family", label, message))

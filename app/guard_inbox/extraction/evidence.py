@@ -52,6 +52,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("cue:label", Kind.CUE, 'a "Promo:" label introduces it'),
     Feature("cue:negative", Kind.CUE, 'the code word is of another kind: "verification code X"'),
     Feature("cue:invitation", Kind.CUE, '"invitation code X": a discount only beside an offer'),
+    Feature("cue:invitation_without_discount", Kind.CUE,
+            '"invitation code X" with no discount stated beside it: an entry pass'),
     # -- layout: how the message presents it -----------------------------------------------------
     Feature("layout:quoted", Kind.LAYOUT, "the sender put it in quotes"),
     Feature("layout:emphasised", Kind.LAYOUT, "in capitals while the words pointing at it are not"),
@@ -77,6 +79,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("shape:structured", Kind.SHAPE, "parts with meaning: FALL-2026-25, SPRING_26"),
     Feature("shape:digit_heavy", Kind.SHAPE, "more digits than letters: A1234567"),
     Feature("shape:long", Kind.SHAPE, "sixteen characters or more"),
+    Feature("shape:hex", Kind.SHAPE, "three or six hex digits: a colour, or a code like BEEF10"),
     Feature("shape:sender_name", Kind.SHAPE,
             "the sender's own name or domain, and no code word names it: usually a brand"),
     Feature("shape:sender_name_alone", Kind.SHAPE,
@@ -95,12 +98,13 @@ FEATURE_NAMES: frozenset[str] = frozenset(feature.name for feature in FEATURES)
 # verification, zip, order or pickup code; "expires in 10 minutes"; "to approve the device"),
 # the mail is about an order or a login and nothing stronger than a bare verb, a bare "code:"
 # or the token's shape points at it, or the token is the sender's own name and no code word or
-# verb points at it (a newsletter's sponsor code may be its name: "use code DEVDIGEST").
+# verb points at it (a newsletter's sponsor code may be its name: "use code DEVDIGEST"), or an
+# invitation code has no discount stated beside it.
 # No amount of offer language nearby makes such a token a discount code, and the learned
 # weights never see these candidates.
 VETOES: frozenset[str] = frozenset(
     {"cue:negative", "negative:before", "negative:after", "negative:transactional_weak_cue",
-     "shape:sender_name_alone"}
+     "shape:sender_name_alone", "cue:invitation_without_discount"}
 )
 # Exactly one of these describes a token (shapes.shape_kind); the other shape: features add to it.
 SHAPE_CLASSES = frozenset({
@@ -245,6 +249,8 @@ def observe(
         found.add("offer:checkout_after")
     if cues.DISCOUNT_PHRASE.search(text, max(line_start, start - 120), end + 80):
         found.add("offer:discount_near")
+    elif sight.negative_cue == "invitation":
+        found.add("cue:invitation_without_discount")
     if prune is not None and prune.ceiling(found, _AFTER_OFFER_FEATURES) <= 0:
         return None
     if _alone_on_line(text, sight.token_start, sight.token_end):

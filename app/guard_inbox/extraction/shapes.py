@@ -174,9 +174,8 @@ def possible(token: str) -> bool:
         return False
     if _COMPOUND.fullmatch(token):
         return False  # 10-year, 24-hour, 3-Day: a number and a word make an adjective
-    if _serial_like(token) and not structured(token):
-        return False  # ABCD-EFGHIJ-KLMN, X7K2-PQ9M-ZZ3R: gift-card claim codes and serials
-    return not (_HEX_COLOUR.fullmatch(token) and digits)
+    # ABCD-EFGHIJ-KLMN, X7K2-PQ9M-ZZ3R: gift-card claim codes and serials
+    return not (_serial_like(token) and not structured(token))
 
 
 def shape_kind(token: str) -> tuple[str, ...]:
@@ -205,4 +204,6 @@ def shape_kind(token: str) -> tuple[str, ...]:
         extra.append("shape:digit_heavy")
     if len(token) >= 16:
         extra.append("shape:long")
+    if digits and _HEX_COLOUR.fullmatch(token):
+        extra.append("shape:hex")  # a colour (ff00aa) -- or a code spelt from A-F (BEEF10)
     return (kind, *extra)

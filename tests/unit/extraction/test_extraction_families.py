@@ -7,14 +7,37 @@ rules for these kinds; no wording here was copied from a message the extractor g
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from data.families import FAMILIES, Family, render
 from guard_inbox.domain.models import MailMessage
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 
 PIPELINE = ExtractionPipeline()
 FAMILY = settings(derandomize=True, max_examples=60, deadline=None)
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda family: family.name)
+def test_every_family_of_test_mail(family: Family) -> None:
+    """Fresh shapes and phrasings from each family (tests/data/families.py), plain and HTML:
+    its token is found where the family says it is a code, and nowhere else."""
+
+    @FAMILY
+    @given(rng=st.randoms(use_true_random=False), template=st.sampled_from(family.templates),
+           html=st.booleans())
+    def check(rng: random.Random, template: str, html: bool) -> None:
+        message, token = render(family, template, rng, html=html)
+        codes = {c.code.casefold() for c in PIPELINE.extract(message)}
+        if family.positive:
+            assert token.casefold() in codes, (message.text or message.html, codes)
+        else:
+            assert token.casefold() not in codes, (message.text or message.html, codes)
+
+    check()
 
 
 def found(body: str, subject: str = "This week's offers") -> set[str]:
