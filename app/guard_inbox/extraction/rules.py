@@ -394,45 +394,43 @@ def observations(
         sender_names=sender_names(sender),
     )
     tokens = list(cues.CODE_TOKEN.finditer(text))
-    verdicts: dict[str, bool] = {}
-
-    def allowed(token: str, start: int, quoted: bool) -> bool:
-        ok = verdicts.get(token)
-        if ok is None:
-            ok = verdicts[token] = possible(token) and (quoted or not _plain_word(token))
-        return ok and not _in_url(text, start)
-
     by_token: dict[str, list[Sighting]] = {}
     taken: set[int] = set()
     for sight in _cued_sightings(text, subject_end, tokens):
         taken.add(sight.token_start)
-        if allowed(sight.token, sight.token_start, sight.quoted):
-            by_token.setdefault(sight.token.casefold(), []).append(sight)
+        token = sight.token
+        if (possible(token) and (sight.quoted or not _plain_word(token))
+                and not _in_url(text, sight.token_start)):
+            by_token.setdefault(token.casefold(), []).append(sight)
     # Every code-shaped token besides: a candidate of its own (cue:none) where the weights in use
-    # could ever accept one, and in any case another sighting of a cued token ("repeated").
+    # could accept one of its shape, and in any case another sighting of a cued token.
     uncued = prune is None or prune.uncued_ceiling > 0
-    shape_verdicts: dict[str, bool] = {}
-
-    def could_pass(token: str) -> bool:
-        ok = shape_verdicts.get(token)
-        if ok is None and prune is not None:
-            ok = shape_verdicts[token] = prune.uncued_could_pass(shape_kind(token))
-        return bool(ok)
+    verdicts: dict[str, bool] = {}  # token -> whether it may stand as an uncued candidate
     for match in tokens:
         start = match.start()
-        token = match.group(0)
-        if start in taken or token.isdigit():
+        if start in taken:
             continue
+        token = match.group(0)
         key = token.casefold()
         known = by_token.get(key)
-        if known is None and (not uncued or (prune is not None and not could_pass(token))):
+        if known is None:
+            ok = verdicts.get(token)
+            if ok is None:
+                ok = verdicts[token] = (
+                    uncued and not token.isdigit() and possible(token) and not _plain_word(token)
+                    and (prune is None or prune.uncued_could_pass(shape_kind(token)))
+                )
+            if not ok:
+                continue
+        elif token.isdigit() or not possible(token):
             continue
-        if allowed(token, start, False):
-            sight = Sighting(token, None, False, False, False, start, start, match.end())
-            if known is None:
-                by_token[key] = [sight]
-            else:
-                known.append(sight)
+        if _in_url(text, start):
+            continue
+        sight = Sighting(token, None, False, False, False, start, start, match.end())
+        if known is None:
+            by_token[key] = [sight]
+        else:
+            known.append(sight)
     result = []
     for sights in by_token.values():
         best = min(sights, key=_rank)
