@@ -154,12 +154,41 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
                               negative=negative)
             if possible(cand.token):
                 yield cand
+                if _plural(stem, text[end:pos]):
+                    yield from _listed_after(text, cand, cue_start)
                 continue
         line = cues.BELOW.match(text, pos) or cues.LABEL_LINE.match(text, pos)
         alone = cues.ALONE.match(text, line.end()) if line is not None else None
         if alone is not None and (start >= subject_end or alone.start("raw") < subject_end):
             yield _candidate(text, alone.start("raw"), alone.group("raw"), strength, True, cue_start,
                              negative=negative)
+
+
+# The next item of a list of codes: "codes SAVE10 and SAVE20", "kody A1B2, C3D4 lub E5F6".
+_LIST_NEXT = re.compile(
+    r"[^\S\n]*(?:,|;|/|&|\band\b|\bor\b|\by\b|\bo\b|\bet\b|\bou\b|\bund\b|\boder\b|\be\b|"
+    r"\bou\b|\bi\b|\blub\b|\boraz\b)[^\S\n]*(?:(?:and|or|y|o|et|ou|und|oder|e|i|lub)[^\S\n]+)?"
+    r"(?P<raw>[\"'\u201c\u00ab]?[A-Za-z0-9][A-Za-z0-9_-]{1,30}[\"'\u201d\u00bb]?)",
+    re.IGNORECASE,
+)
+_PLURAL_STEMS = frozenset({"codici", "kody", "kupony", "gutscheine", "kodów", "kuponów"})
+
+
+def _plural(stem: str, after_word: str) -> bool:
+    """Whether a code word names several codes: "codes", "cupones", "coupon numbers"."""
+    return stem.endswith("s") or stem in _PLURAL_STEMS or "numbers" in after_word.lower()
+
+
+def _listed_after(text: str, first: Candidate, cue_start: int) -> Iterator[Candidate]:
+    """The codes listed after the first one a plural code word names, as cued as the first."""
+    pos = first.token_end
+    while (item := _LIST_NEXT.match(text, pos)) is not None:
+        cand = _candidate(text, item.start("raw"), item.group("raw"), first.strength, True, cue_start,
+                          negative=first.negative)
+        if not possible(cand.token):
+            return
+        yield cand
+        pos = cand.token_end
 
 
 def _stands_out(text: str, start: int, end: int) -> bool:

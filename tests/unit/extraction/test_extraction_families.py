@@ -161,3 +161,27 @@ def test_ordinary_words_and_the_tax_code_are_not_codes() -> None:
 def test_serials_and_gift_card_claim_codes_stay_out() -> None:
     assert found("Promo code FDG-7741-2290-KQ is your gift card claim code.") == set()
     assert found("Use code X7K2-PQ9M-ZZ3R for 20% off.") == set()
+
+
+@FAMILY
+@given(codes=st.lists(mixed_code(), min_size=2, max_size=3, unique_by=str.casefold),
+       cue=st.sampled_from(["Present e-coupon numbers {l} at the register to save {p}%.",
+                            "Use codes {l} for {p}% off each order.",
+                            "Usa los cupones {l} y ahorra un {p}%.",
+                            "Wpisz kody {l} w koszyku: {p}% taniej."]),
+       joiner=st.sampled_from([" and ", ", ", " or ", " y ", " lub "]), p=percent)
+def test_every_code_a_plural_code_word_lists(codes: list[str], cue: str, joiner: str, p: int) -> None:
+    assert {c.casefold() for c in codes} <= found(cue.format(l=joiner.join(codes), p=p))
+
+
+@FAMILY
+@given(code=mixed_code(), param=st.sampled_from(["coupon", "promo", "discount", "promo_code"]),
+       html=st.booleans())
+def test_a_code_in_a_written_out_link_but_not_a_tracking_parameter(code: str, param: str, html: bool) -> None:
+    body = (f"Shop here: https://shop.example/cart?{param}={code}&utm_source=email&utm_campaign=DEC25\n"
+            f"More: https://news.example/a?ref=NEWS25&list_id=LST99")
+    message = MailMessage(provider_id="family", subject="Offers", sender="Shop <news@shop.example>",
+                          text="" if html else body, html=f"<p>{body}</p>" if html else "")
+    codes = {c.code.casefold() for c in PIPELINE.extract(message)}
+    assert code.casefold() in codes
+    assert not codes & {"news25", "lst99", "dec25", "email"}
