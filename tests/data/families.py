@@ -135,6 +135,8 @@ FAMILIES: tuple[Family, ...] = (
         "Menciona {c} al pedir y obtén un {p}% de descuento.",
         "Indiquez {c} lors de votre commande pour {p}% de remise.",
         "Nenne {c} bei der Bestellung und spare {p}%.",
+        "Use key code {c} at checkout to save ${p}.",
+        "Please reference source code {c} when you call to receive {p}% off.",
     ), mixed_code, True),
     Family("word-codes", (
         "Extra {p}% Off Sale | Use Code {c}",
@@ -174,6 +176,7 @@ FAMILIES: tuple[Family, ...] = (
         "Twój kod odbioru: {c}. Paczka czeka w paczkomacie.",
         "Uw bestelnummer is {c}.",
         "Your invitation code {c} lets you join the beta community.",
+        "The key code {c} opens the lockbox by the door.",
     ), mixed_code, False),
     Family("tax-and-legal", (
         "Gifts are deductible under section 501(c)(3) of the Internal Revenue Code. {p}% goes to {c}.",

@@ -68,13 +68,13 @@ NEGATIVE_BEFORE = re.compile(
     r"\b(?:access|activation|activate|area|auth|authori[sz]ation|authentication|backup|bank|bar|"
     r"booking|claim|collection|colou?r|confirmation|confirm|country|css|(?<!free\s)delivery|dialling|"
     r"dialing|door|dress|embed|entry|error|example|exit|gate|gift|guest|hs|html|"
-    r"item|keybox|key|locker|log[\s-]?in|login|order|otp|pairing|pickup|pick[\s-]?up|"
+    r"item|keybox|locker|log[\s-]?in|login|order|otp|pairing|pickup|pick[\s-]?up|"
     r"pin|post|postal|product|puk|qr|recovery|reference|referral|refer|reservation|response|"
-    r"return|sample|security|share|sharing|sign[\s-]?in|signin|sign[\s-]?up|sms|sort|source|"
+    r"return|sample|security|share|sharing|sign[\s-]?in|signin|sign[\s-]?up|sms|sort|"
     r"status|style|swift|tracking|track|transaction|verification|verify|zip|one[\s-]?time|"
     r"two[\s-]?factor|2fa|mfa|device|tv|wallet|redemption|ticket|entrance|registration|"
     r"course|class|join|session|seat|airport|flight|discount\s+card|member(?:ship)?\s+card|"
-    r"personal\s+referral|friend'?s?|invite\s+friends|rsvp|picture|access|test|"
+    r"personal\s+referral|friend'?s?|invite\s+friends|rsvp|picture|test|"
     r"cadeau|regalo|presente|prezent|podarunkow\w*|geschenk\w*|wi-?fi|network|router|room|parking|"
     r"alarm|garage|gym|exam|candidate|support|blik|tan|voting|bank\s+transfer|list|mailing\s+list|"
     r"type|survey|campaign|voyage|sailing|cruise|sku|model|part|catalog(?:ue)?|style|tax|revenue|"
@@ -82,14 +82,15 @@ NEGATIVE_BEFORE = re.compile(
     r"(?:[\s-]+(?:the|this|your|my|a|an|\d+-digit|\d+|new))*[\s-]*$",
     re.IGNORECASE,
 )
-# An invitation is a code of its own kind: a discount when the mail offers one ("your invitation
-# code VIP20 takes 20% off"), an entry pass when it does not ("invitation code ABC123 to join").
-INVITATION_PREFIXES = _words("einladungs invite invitation")
-INVITATION_BEFORE = re.compile(
-    r"\b(?:invitation|invite|invitaci[oó]n|invitation|einladungs?|zaproszeni[ae]|convite)[\s-]*$",
+# Kinds of code that are a discount when the mail offers one and something else when it does
+# not: an invitation ("your invitation code VIP20 takes 20% off" / "... to join the beta"), a
+# catalogue's key or source code ("use key code W2FALL to save $10" / the lockbox key code).
+AMBIGUOUS_PREFIXES = _words("einladungs invite invitation")
+AMBIGUOUS_BEFORE = re.compile(
+    r"\b(?:invitation|invite|invitaci[oó]n|einladungs?|zaproszeni[ae]|convite|key|source)[\s-]*$",
     re.IGNORECASE,
 )
-INVITATION_AFTER = re.compile(
+AMBIGUOUS_AFTER = re.compile(
     r"[ \t]+(?:(?:de|di|do|da|d')[ \t]*)?(?:invitaci[oó]n|invitation|invito|convite|zaproszenia)\b",
     re.IGNORECASE,
 )

@@ -51,9 +51,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("cue:named", Kind.CUE, "a code word (in any language cues.py knows) names it"),
     Feature("cue:label", Kind.CUE, 'a "Promo:" label introduces it'),
     Feature("cue:negative", Kind.CUE, 'the code word is of another kind: "verification code X"'),
-    Feature("cue:invitation", Kind.CUE, '"invitation code X": a discount only beside an offer'),
-    Feature("cue:invitation_without_discount", Kind.CUE,
-            '"invitation code X" with no discount stated beside it: an entry pass'),
+    Feature("cue:ambiguous_kind", Kind.CUE,
+            '"invitation code X", "key code X", "source code X": a discount only beside an offer'),
+    Feature("cue:ambiguous_kind_without_discount", Kind.CUE,
+            '"invitation code X" ... with no discount stated beside it: a pass or a key'),
     # -- layout: how the message presents it -----------------------------------------------------
     Feature("layout:quoted", Kind.LAYOUT, "the sender put it in quotes"),
     Feature("layout:emphasised", Kind.LAYOUT, "in capitals while the words pointing at it are not"),
@@ -99,12 +100,12 @@ FEATURE_NAMES: frozenset[str] = frozenset(feature.name for feature in FEATURES)
 # the mail is about an order or a login and nothing stronger than a bare verb, a bare "code:"
 # or the token's shape points at it, or the token is the sender's own name and no code word or
 # verb points at it (a newsletter's sponsor code may be its name: "use code DEVDIGEST"), or an
-# invitation code has no discount stated beside it.
+# invitation, key or source code has no discount stated beside it.
 # No amount of offer language nearby makes such a token a discount code, and the learned
 # weights never see these candidates.
 VETOES: frozenset[str] = frozenset(
     {"cue:negative", "negative:before", "negative:after", "negative:transactional_weak_cue",
-     "shape:sender_name_alone", "cue:invitation_without_discount"}
+     "shape:sender_name_alone", "cue:ambiguous_kind_without_discount"}
 )
 # Exactly one of these describes a token (shapes.shape_kind); the other shape: features add to it.
 SHAPE_CLASSES = frozenset({
@@ -147,7 +148,7 @@ class Sighting:
     token_start: int
     token_end: int
     via: str = ""  # "label", "alone", "after_colon" or "" (code word, verb, shape)
-    negative_cue: str = ""  # "other" or "invitation", as rules.Candidate.negative
+    negative_cue: str = ""  # "other" or "ambiguous", as rules.Candidate.negative
 
 
 @dataclass(frozen=True)
@@ -219,8 +220,8 @@ def observe(
         found.add("cue:named")
     if sight.negative_cue == "other":
         found.add("cue:negative")
-    elif sight.negative_cue == "invitation":
-        found.add("cue:invitation")
+    elif sight.negative_cue == "ambiguous":
+        found.add("cue:ambiguous_kind")
     if sight.via == "label":
         found.add("cue:label")
     if sight.quoted:
@@ -249,8 +250,8 @@ def observe(
         found.add("offer:checkout_after")
     if cues.DISCOUNT_PHRASE.search(text, max(line_start, start - 120), end + 80):
         found.add("offer:discount_near")
-    elif sight.negative_cue == "invitation":
-        found.add("cue:invitation_without_discount")
+    elif sight.negative_cue == "ambiguous":
+        found.add("cue:ambiguous_kind_without_discount")
     if prune is not None and prune.ceiling(found, _AFTER_OFFER_FEATURES) <= 0:
         return None
     if _alone_on_line(text, sight.token_start, sight.token_end):

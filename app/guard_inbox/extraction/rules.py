@@ -68,7 +68,7 @@ class Candidate:
     emphasised: bool = False  # in capitals while its cue is not: "Use Code EXTRA"
     via: str = ""  # "label", "alone", "after_colon"; "" for a code word or a verb
     negative: str = ""  # the code word is of another kind: "other" ("verification code X") or
-    # "invitation" ("invitation code X": a discount only when the mail offers one)
+    # "ambiguous" ("invitation code X", "key code X": a discount only when the mail offers one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
             continue
         prefix, stem = word.group("prefix").lower(), word.group("stem").lower()
         if prefix and not (prefix in cues.POSITIVE_PREFIXES or prefix in cues.NEGATIVE_PREFIXES
-                           or prefix in cues.INVITATION_PREFIXES):
+                           or prefix in cues.AMBIGUOUS_PREFIXES):
             continue  # "unicode", "episode": not a code word at all
         before = text[max(0, start - 48) : start].rpartition("\n")[2]
         # "Abholcode", "verification code", "código de verificación": a code of another kind,
@@ -130,9 +130,9 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
         if (prefix in cues.NEGATIVE_PREFIXES or cues.NEGATIVE_BEFORE.search(before)
                 or cues.NEGATIVE_AFTER.match(text, end)):
             negative = "other"
-        elif (prefix in cues.INVITATION_PREFIXES or cues.INVITATION_BEFORE.search(before)
-              or cues.INVITATION_AFTER.match(text, end)):
-            negative = "invitation"
+        elif (prefix in cues.AMBIGUOUS_PREFIXES or cues.AMBIGUOUS_BEFORE.search(before)
+              or cues.AMBIGUOUS_AFTER.match(text, end)):
+            negative = "ambiguous"
         strength = Strength.STRONG if prefix or stem in cues.STRONG_STEMS else Strength.WEAK
         if strength < Strength.STRONG and cues.POSITIVE_BEFORE.search(before):
             strength = Strength.STRONG
@@ -241,11 +241,11 @@ def _code_shaped(token: str) -> bool:
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
 
 
-def _neighbour_lines(text: str, start: int, end: int) -> tuple[str, str]:
-    """The nearest non-blank line before ``start`` and after ``end``."""
+def _neighbour_lines(text: str, start: int, end: int) -> tuple[list[str], str]:
+    """The nearest two non-blank lines before ``start`` (nearest last) and the one after ``end``."""
     before = [line for line in text[max(0, start - 300) : start].split("\n") if line.strip()]
     after = [line for line in text[end : end + 300].split("\n") if line.strip()]
-    return (before[-1] if before else ""), (after[0] if after else "")
+    return before[-2:], (after[0] if after else "")
 
 
 # A code set apart inside a line by dashes, bars or bullets: "$10 off anything — X7K2Q — 30 days".
@@ -282,11 +282,13 @@ def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
         if start in taken or not _code_shaped(token):
             continue
         before, after = _neighbour_lines(text, match.start(), match.end())
-        if cues.STEM.search(before):
+        if before and cues.STEM.search(before[-1]):
             continue  # a line naming a code introduces it: the code-word path has judged it
-        offer = before if cues.DISCOUNT_PHRASE.search(before) else after
-        if cues.DISCOUNT_PHRASE.search(offer):
-            cue_start = text.rfind(before, 0, match.start()) if offer is before else start
+        offer = next((line for line in reversed(before) if cues.DISCOUNT_PHRASE.search(line)), None)
+        if offer is None and cues.DISCOUNT_PHRASE.search(after):
+            offer = after
+        if offer is not None:
+            cue_start = text.rfind(offer, 0, match.start()) if offer is not after else start
             yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, start + len(token),
                             via="alone")
 
@@ -388,7 +390,7 @@ def _cued_sightings(text: str, subject_end: int, tokens: list[re.Match[str]]) ->
     ]
 
 
-_NEGATIVE_CUE_FEATURE = {"other": "cue:negative", "invitation": "cue:invitation"}
+_NEGATIVE_CUE_FEATURE = {"other": "cue:negative", "ambiguous": "cue:ambiguous_kind"}
 
 
 def _rank(sight: Sighting) -> tuple[int, int, int]:
