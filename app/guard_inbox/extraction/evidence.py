@@ -178,7 +178,9 @@ def sender_names(sender: str) -> frozenset[str]:
     return frozenset(word.casefold() for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]+", sender))
 
 
-def _window_before(text: str, cue_start: int) -> str:
+def window_before(text: str, cue_start: int) -> str:
+    """The clause before a cue: back to the sentence start or the last stated discount, which
+    cuts a negative word off from a cue that follows it ("Order now! 20% off with code X")."""
     before = text[max(0, cue_start - 80) : cue_start]
     ends = list(_SENTENCE_END.finditer(before))
     before = before[ends[-1].end() :] if ends else before
@@ -186,7 +188,8 @@ def _window_before(text: str, cue_start: int) -> str:
     return before[discounts[-1].end() :] if discounts else before
 
 
-def _window_after(text: str, token_end: int) -> str:
+def window_after(text: str, token_end: int) -> str:
+    """The rest of the token's sentence."""
     after = text[token_end : token_end + 90]
     end = _SENTENCE_END.search(after)
     return after[: end.start()] if end else after
@@ -268,11 +271,11 @@ def observe(
     if prune is not None and prune.ceiling(found, _LAST_FEATURES) <= 0:
         return None
     cue = text[start : sight.token_start]
-    if cues.NEG_CONTEXT_BEFORE.search(_window_before(text, start) + " " + cue):
+    if cues.NEG_CONTEXT_BEFORE.search(window_before(text, start) + " " + cue):
         found.add("negative:before")
     if cues.OTHER_LABEL_BEFORE.search(text, max(line_start, sight.token_start - 60), sight.token_start):
         found.add("negative:before")
-    if cues.NEG_CONTEXT_AFTER.search(_window_after(text, end)):
+    if cues.NEG_CONTEXT_AFTER.search(window_after(text, end)):
         found.add("negative:after")
     if facts.no_code_needed:
         found.add("negative:no_code_needed")
