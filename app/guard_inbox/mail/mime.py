@@ -14,9 +14,6 @@ headers, and it rewrites addresses instead of showing them as sent.
 
 from __future__ import annotations
 
-import codecs
-import hashlib
-import html
 import re
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -33,20 +30,23 @@ from guard_inbox.mail.charsets import (
     unescape_8bit,
     without_lone_surrogates,
 )
+from guard_inbox.mail.message_id import MAX_MESSAGE_ID, message_id_of, provider_id_for, strip_leading
 from guard_inbox.mail.mime_deep import read_deep
+from guard_inbox.mail.snippet import html_to_snippet_text
+
+__all__ = ["MAX_DEPTH", "MAX_MESSAGE_ID", "SNIPPET_CHARS", "message_id_of", "parse_message",
+           "provider_id_for"]
 
 MAX_DEPTH = 20
 SNIPPET_CHARS = 200
 _MAX_DEFECTS = 40
-_HEADER_BLOCK_LIMIT = 256 * 1024
 _TEXT_TYPES = ("text/plain", "text/html")
 _PARSER = BytesParser(policy=email_policy.compat32)
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _QP_ESCAPE = re.compile(rb"=[0-9A-F]{2}")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _BOUNDARY_LINE = re.compile(rb"^--(-*[^\s\"-][^\s\"]{0,69}?)[ \t]*\r?$", re.MULTILINE)
@@ -54,12 +54,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]{
 _HTML_SNIFF = re.compile(
     rb"<(?:!doctype\s+html|html|head|body|meta|style|div|table|tr|td|p|br|img|span|a)\b", re.I
 )
-_HIDDEN_OPEN = re.compile(r"<(script|style|head|title)\b|<!--", re.I)
-_HIDDEN_CLOSE = {
-    name: re.compile("-->" if name == "--" else rf"</{name}\s*>", re.I)
-    for name in ("script", "style", "head", "title", "--")
-}
-_TAG = re.compile(r"<[^>]*>")
 # Zero-width and filler characters that marketing mail pads its preheader with.
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
@@ -94,7 +88,7 @@ def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_0
     """Decode one message; never raises, whatever the bytes."""
     failures: tuple[str, ...] = ()
     try:
-        data = _strip_leading(bytes(raw))
+        data = strip_leading(bytes(raw))
         try:
             try:
                 return _parse_tree(data, provider_id, max_part_bytes)
@@ -106,67 +100,6 @@ def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_0
     except Exception as exc:
         failures += (f"message could not be decoded at all ({type(exc).__name__})",)
         return MailMessage(provider_id=provider_id, defects=failures)
-
-
-MAX_MESSAGE_ID = 500
-
-
-def message_id_of(raw: bytes) -> str | None:
-    """The normalised Message-ID (no <>, no whitespace), read from the header block only.
-
-    A regex over the header block rather than a header parser: list_ids runs this on every
-    message of multi-gigabyte mailboxes, and it must not touch the body.
-    """
-    head = _strip_leading(raw[: _HEADER_BLOCK_LIMIT + 4096])[:_HEADER_BLOCK_LIMIT]
-    end = _HEADER_END.search(head)
-    match = _MESSAGE_ID.search(head, 0, end.start() if end else len(head))
-    if match is None:
-        return None
-    value = b"".join(match.group(1).split()).decode("utf-8", errors="replace")
-    if "<" in value:
-        inner = value.split("<", 1)[1].split(">", 1)[0]
-        value = inner or value
-    value = value.strip("<>")
-    # Longer ones (seen: 900 characters of tracking data) fall back to a content hash: the
-    # provider id column holds 512, and PostgreSQL, unlike SQLite, enforces that.
-    return value if 0 < len(value) <= MAX_MESSAGE_ID else None
-
-
-def provider_id_for(raw: bytes) -> str:
-    """Message-ID when there is one, else a content hash, so re-scans recognise a message."""
-    return message_id_of(raw) or "sha1:" + hashlib.sha1(raw).hexdigest()
-
-
-def _html_to_snippet_text(markup: str) -> str:
-    """Crude visible text of html (tags and hidden blocks dropped), enough for a snippet."""
-    visible = _drop_hidden_blocks(markup)
-    end = visible.rfind(">") + 1  # a "<" with no ">" after it is text; cut it off first, so
-    # "<[^>]*>" never scans to the end from each of 300 KB of "<" (quadratic: 85 s)
-    return html.unescape(_TAG.sub(" ", visible[:end]) + visible[end:])
-
-
-def _drop_hidden_blocks(markup: str) -> str:
-    """Script, style, head, title and comments -> " ", in linear time.
-
-    A lazy ``<script>.*?</script>`` regex re-scans to the end of the markup from every
-    unclosed opener (quadratic: 300 KB of "<!--" took minutes); here each kind of opener is
-    searched for its closer once it has failed to find one.
-    """
-    out: list[str] = []
-    pos = 0
-    unclosed: set[str] = set()
-    for opener in _HIDDEN_OPEN.finditer(markup):
-        name = (opener.group(1) or "--").lower()
-        if opener.start() < pos or name in unclosed:
-            continue
-        close = _HIDDEN_CLOSE[name].search(markup, opener.end())
-        if close is None:  # nothing after this one closes it; nothing after a later one will
-            unclosed.add(name)
-            continue
-        out += (markup[pos : opener.start()], " ")
-        pos = close.end()
-    out.append(markup[pos:])
-    return "".join(out)
 
 
 # -- the two tiers -----------------------------------------------------------------------------
@@ -247,7 +180,7 @@ def _assemble(
         notes.add("no From header")
     text = "\n".join(t for t in texts if t)
     markup = "\n".join(h for h in htmls if h)
-    source = text if text.strip() else _html_to_snippet_text(markup[:300_000])
+    source = text if text.strip() else html_to_snippet_text(markup[:300_000])
     snippet = " ".join(_INVISIBLE.sub("", source[:20_000]).split())[:SNIPPET_CHARS].rstrip()
     return MailMessage(
         provider_id=provider_id,
@@ -429,9 +362,3 @@ def _describe(defect: object) -> str:
     words = _CAMEL.sub(" ", type(defect).__name__.removesuffix("Defect")).lower()
     detail = _CONTROL.sub(" ", unescape_8bit(str(defect))).strip().rstrip(".")
     return f"{words}: {detail}" if detail and len(detail) <= 80 else words
-
-
-def _strip_leading(data: bytes) -> bytes:
-    """A BOM or blank lines before the first header would make every header body text."""
-    data = data.removeprefix(codecs.BOM_UTF8)
-    return data.lstrip(b"\r\n\t ")
