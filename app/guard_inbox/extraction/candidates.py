@@ -163,14 +163,16 @@ def _bare_candidates(text: str, taken: set[int], tokens: list[re.Match[str]]) ->
         if start in taken:
             continue
         token = match.group(0)
-        has_digit = any(ch.isdigit() for ch in token)
-        if not any(ch.isalpha() for ch in token) or not (has_digit or _stands_out(text, start, end)):
+        if token.isdigit():
             continue
+        has_digit = any(ch.isdigit() for ch in token)
         line_start = text.rfind("\n", 0, start) + 1
         before = text[max(line_start, start - 48) : start]
+        verb = cues.BARE_VERB.search(before)
+        if not has_digit and (verb is None or not _stands_out(text, start, end)):
+            continue  # a word in capitals needs a verb, and must stand out from its neighbours
         after = text[end : end + 70]
         checkout = cues.CHECKOUT_AFTER.match(after) is not None
-        verb = cues.BARE_VERB.search(before)
         cue_start = start - len(before) + (verb.start() if verb else len(before))
         if verb is not None:
             weak_verb = verb.group(0).split()[0].lower() in ("with", "con", "avec", "mit", "com", "z")

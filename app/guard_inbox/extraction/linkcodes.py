@@ -69,13 +69,15 @@ def _decoded(href: str) -> Iterator[str]:
 
 def codes_in_link(href: str) -> list[str]:
     """Codes a link applies, in the order they appear; empty for ordinary links."""
-    lowered = href.lower()
-    if len(href) > 4000 or ("%" not in href and not any(hint in lowered for hint in _HINTS)):
+    if len(href) > 4000:
+        return []
+    forms = [href] if "%" not in href else list(_decoded(href))
+    if not any(hint in form.lower() for form in forms for hint in _HINTS):
         return []  # cheap pre-check: almost every link is an ordinary one
     if _UTILITY.search(href):
         return []
     found: list[str] = []
-    for form in _decoded(href):
+    for form in forms:
         for pattern in (_PARAM, _SHOPIFY):
             for match in pattern.finditer(form):
                 value = match.group("code")
