@@ -171,8 +171,9 @@ def build_document(message: MailMessage) -> Document:
         if piece is html_text:
             found += [Link(a.href, start + a.position, a.label) for a in anchors]
             # URLs written out in the visible text, not as links (plain mail sent as HTML)
-            hrefs = {a.href for a in anchors}
-            found += [link for link in text_links(piece, start) if link.href not in hrefs]
+            if "http" in piece:
+                hrefs = {a.href for a in anchors}
+                found += [link for link in text_links(piece, start) if link.href not in hrefs]
         else:
             found += text_links(piece, start)
         pieces.append(piece)
