@@ -100,6 +100,12 @@ NAMED_CUES = (
     "Wpisz kod {c} w koszyku i zyskaj {p}% zniżki.",
     "Gebruik de kortingscode {c} voor {p}% korting.",
     "Met kortingscode {c} krijg je {p}% korting op alles.",
+    "Använd koden {c} i kassan och få {p} % rabatt.",
+    "Brug rabatkoden {c} og spar {p} %.",
+    "Käytä alennuskoodia {c} ja saat {p} % alennusta.",
+    "Použijte slevový kód {c} a získejte slevu {p} %.",
+    "Folosește codul de reducere {c} pentru {p}% reducere.",
+    "İndirim kodu {c} ile %{p} indirim kazanın.",
 )
 
 FAMILIES: tuple[Family, ...] = (
@@ -175,6 +181,10 @@ FAMILIES: tuple[Family, ...] = (
         "Seu código de rastreio é {c}.",
         "Twój kod odbioru: {c}. Paczka czeka w paczkomacie.",
         "Uw bestelnummer is {c}.",
+        "Din verifieringskod är {c}.",
+        "Váš ověřovací kód je {c}.",
+        "Codul de verificare este {c}.",
+        "Doğrulama kodunuz: {c}",
         "Your invitation code {c} lets you join the beta community.",
         "The key code {c} opens the lockbox by the door.",
     ), mixed_code, False),

@@ -1,5 +1,6 @@
 """The words the text rules listen for, in English, Spanish, French, German, Italian,
-Portuguese and Polish (plus Dutch and Nordic compounds that come for free).
+Portuguese, Polish and Dutch, with the code words of the Nordic languages, Finnish, Czech,
+Romanian and Turkish.
 
 Kept apart from rules.py so the vocabulary can grow without touching the logic: a code is
 named by a *code word* ("code", "cupón", "Gutschein", "kodem"), made a discount code by a
@@ -20,10 +21,11 @@ def _words(text: str) -> frozenset[str]:
 # -- code words ----------------------------------------------------------------------------------
 
 # Literal stems searched for first (cheap), then expanded to the whole word around them.
-STEM = re.compile(r"c[oó]d|kod|coup|cup[oóaã]|vouch|gutsch|kupon", re.IGNORECASE)
+STEM = re.compile(r"c[oó]d|k[oó]d|kood|coup|cup[oóaã]|vouch|gutsch|kupon", re.IGNORECASE)
 # A whole word that names a code; ``prefix`` is the front of a compound ("Gutschein|code").
 CODE_WORD = re.compile(
     r"(?P<prefix>[^\W\d_]{0,20}?)(?P<stem>codes?|c[oó]dig[oa]s?|codice|codici|kod(?:u|em|y|ów)?"
+    r"|kod(?:en|e|er|erne|ar|arna)|k[oó]d(?:u|em|y)?|koodi(?:a|n|t)?|codul|coduri(?:le)?"
     r"|coupons?|cup[oó]n(?:es)?|cupom|cupons|cup[aã]o|cup[oõ]es|vouchers?|gutscheine?|kupon(?:u|em|y|ów)?)",
     re.IGNORECASE,
 )
@@ -34,6 +36,7 @@ STRONG_STEMS = _words(
 )
 POSITIVE_PREFIXES = _words(
     "promo promotion promotions gutschein rabatt aktions vorteils kortings actie rabat alennus "
+    "rabatt rabat kampanje kampanj tarjous alennus indirim "
     "discount coupon voucher angebots spar"
 )
 NEGATIVE_PREFIXES = _words(
@@ -41,7 +44,8 @@ NEGATIVE_PREFIXES = _words(
     "freischalt bar post zip qr dress source area tracking sendungs pin sms auth bestell buchungs "
     "geschenk geschenkgutschein empfehlungs einladungs en de un uni pass passwort verifikations "
     "bevestigings verificatie aktivierungs aktivierings tan sende kunden referral verification "
-    "bekräftelse engangs"
+    "bekräftelse engangs verifierings bekreftelses sikkerheds engångs vahvistus tunnistus "
+    "kertakäyttö aktivointi doğrulama onay"
 )
 
 # -- qualifiers ----------------------------------------------------------------------------------
@@ -51,7 +55,7 @@ POSITIVE_BEFORE = re.compile(
     r"\b(?:promo(?:tion(?:al)?)?|coupon|discount|voucher|offer|sale|savings?|rebate|deal|reward|"
     r"bonus|black\s+friday|cyber\s+monday|holiday|flash|vip|member|members'?|welcome|birthday|"
     r"exclusive|special|secret|exclusivo|promo|exclusif|spécial|exklusive[rn]?|esclusivo|"
-    r"exclusivo|specjalny)[\s-]*$",
+    r"exclusivo|specjalny|slevov[ýy]|slevov[ée]ho|sleva|indirim|kampanya)[\s-]*$",
     re.IGNORECASE,
 )
 # Right after a Romance or Polish code word: "código de descuento", "code promo", "kod rabatowy".
@@ -60,7 +64,7 @@ POSITIVE_AFTER = re.compile(
     r"desconto|sconto|r[ée]duction|remise|avantage|privil[èe]ge|rabatowy|rabatowego|rabatowym|"
     r"promocyjny|promocyjnego|promocyjnym|zni[żz]kowy|zni[żz]kowego|zni[żz]kowym|rabatu|"
     r"bienvenida|bienvenue|benvenuto|boas[\s-]vindas|powitalny|r[ée]duc|oferta|ofert[ay]|"
-    r"exclusivo|exclusif|esclusivo)\b",
+    r"exclusivo|exclusif|esclusivo|reducere|promo[țt]ional|discount)\b",
     re.IGNORECASE,
 )
 # Words before a code word that make it some other kind of code.
@@ -78,7 +82,9 @@ NEGATIVE_BEFORE = re.compile(
     r"cadeau|regalo|presente|prezent|podarunkow\w*|geschenk\w*|wi-?fi|network|router|room|parking|"
     r"alarm|garage|gym|exam|candidate|support|blik|tan|voting|bank\s+transfer|list|mailing\s+list|"
     r"type|survey|campaign|voyage|sailing|cruise|sku|model|part|catalog(?:ue)?|style|tax|revenue|"
-    r"billing|dress|area|station|airline|fare|class|article|event|venue)"
+    r"billing|dress|area|station|airline|fare|class|article|event|venue|ov[ěe][řr]ovac[íi]|"
+    r"potvrzovac[íi]|aktiva[čc]n[íi]|jednor[áa]zov[ýy]|p[řr]ihla[šs]ovac[íi]|do[ğg]rulama|onay|"
+    r"g[üu]venlik)"
     r"(?:[\s-]+(?:the|this|your|my|a|an|\d+-digit|\d+|new))*[\s-]*$",
     re.IGNORECASE,
 )
@@ -105,7 +111,8 @@ NEGATIVE_AFTER = re.compile(
     r"cart[ãa]o|tarjeta|carte|carta|karty|regalo|cadeau|presente|d'acc[èe]s|d'activation|"
     r"activaci[oó]n|ativa[çc][ãa]o|attivazione|aktywacyjny|autoryzacyjny|sms|otp|de\s+un\s+solo\s+uso|"
     r"usa\s+e\s+getta|jednorazowy|rastreo|envío|envoi|spedizione|envio|przesy[łl]ki|parrainage|"
-    r"referido|indica[çc][ãa]o|polecaj[ąa]cy|polecenia)\b",
+    r"referido|indica[çc][ãa]o|polecaj[ąa]cy|polecenia|verificare|confirmare|autentificare|"
+    r"securitate)\b",
     re.IGNORECASE,
 )
 
@@ -119,7 +126,10 @@ LEAD_BEFORE = re.compile(
     r"avec|utilisez|utilise|saisissez|saisis|entrez|entre|indiquez|renseignez|votre|ton|"
     r"mit|nutze|nutzen|verwende|verwenden|gib|geben|l[öo]se|l[öo]sen|dein|deinem|deinen|ihr|"
     r"ihrem|ihren|inserisci|utilizza|digita|il\s+tuo|tuo|insira|digite|utilize|aplique|com|"
-    r"seu|o\s+seu|z|u[żz]yj|wpisz|wpisa[ćc]|podaj|wykorzystaj|tw[óo]j|twoim|twojego)"
+    r"seu|o\s+seu|z|u[żz]yj|wpisz|wpisa[ćc]|podaj|wykorzystaj|tw[óo]j|twoim|twojego|"
+    r"gebruik|voer|jouw|uw|anv[äa]nd|ange|din|ditt|brug|bruk|indtast|skriv|k[äa]yt[äa]|"
+    r"sy[öo]t[äa]|pou[žz]ijte|pou[žz]ij|zadejte|v[áa][šs]|folose[șs]te|folosi[țt]i|introdu|"
+    r"kullan[ıi]n|kullan)"
     r"(?:\s+(?:the|a|an|el|la|le|les|il|lo|o|a|der|die|das|dem|den|this|ce|cet|este|esta|"
     r"questo|este|ten|tego|diesen|diesem))?\s*$",
     re.IGNORECASE,
