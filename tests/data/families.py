@@ -66,7 +66,8 @@ def short_code(rng: random.Random) -> str:
 
 @dataclass(frozen=True)
 class Family:
-    """Templates with ``{c}`` (the token), ``{p}`` (a percentage) and ``{n}`` (a number);
+    """Templates with ``{c}`` (the token), ``{s}`` (the token spaced out letter by letter), ``{p}``
+    (a percentage) and ``{n}`` (a number);
     ``positive`` says whether ``{c}`` is a shopper's code there."""
 
     name: str
@@ -121,6 +122,9 @@ FAMILIES: tuple[Family, ...] = (
         "{p}% de desconto na próxima compra\n\n{c}\n\nVálido por {n} dias.",
         "{p}% rabatu na kolejne zamówienie\n\n{c}\n\nWażny {n} dni.",
         "${p} off anything \u2014 {c} \u2014 valid {n} days",
+        "Your code:\n\n{s}\n\n{p}% off everything this weekend.",
+        "{p}% off with code\n\n{s}\n\nShop now",
+        "Ton code :\n\n{s}\n\n-{p} % sur tout le site.",
     ), mixed_code, True),
     Family("after-colon", (
         "Hi Sam, here is {p}% off your next box: {c}\nSee you soon.",
@@ -212,7 +216,7 @@ def render(family: Family, template: str, rng: random.Random, *, html: bool, ind
            ) -> tuple[MailMessage, str]:
     """One message of ``family`` from ``template``, plain text or an HTML layout, and its token."""
     token = family.token(rng)
-    body = template.format(c=token, p=percent(rng), n=rng.randint(3, 60))
+    body = template.format(c=token, s=" ".join(token), p=percent(rng), n=rng.randint(3, 60))
     message = MailMessage(
         provider_id=f"{family.name}/{index}", subject=rng.choice(family.subjects),
         sender=family.sender.replace("{c}", token),

@@ -42,8 +42,17 @@ class Candidate:
 
 # The token after a cue; French quotes come with spaces inside them: « CODE ».
 _TOKEN_AT = re.compile(
-    r"[^\S\n]*(?:\n[^\S\n]*){0,3}(?P<open>[\u00ab\u201e\u201c\"'][^\S\n]+)?(?P<raw>\S{1,40})"
+    r"[^\S\n]*(?:\n[^\S\n]*){0,3}(?P<open>[\u00ab\u201e\u201c\"'\[(][^\S\n]+)?(?P<raw>\S{1,40})"
 )
+# A code spaced out letter by letter on a line of its own ("S A V E 2 0"), as boxes and
+# letter-spaced headings render it; the shopper types it without the spaces.
+_SPACED = r"(?P<raw>(?:[A-Za-z0-9][ \u00a0]){3,23}[A-Za-z0-9])(?=[^\S\n]*(?:\n|$))"
+_SPACED_AT = re.compile(r"[^\S\n]*(?:\n[^\S\n]*){0,3}" + _SPACED)
+_SPACED_LINE = re.compile(r"^[^\S\n]*" + _SPACED, re.MULTILINE)
+
+
+def _unspaced(match: re.Match[str]) -> str:
+    return match.group("raw").replace(" ", "").replace("\u00a0", "")
 
 
 def _word_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -105,6 +114,13 @@ def _code_word_candidates(text: str, subject_end: int) -> Iterator[Candidate]:
         if number is not None:
             pos = number.end()
         filler = cues.FILLER.match(text, pos)
+        spaced = _SPACED_AT.match(text, filler.end() if filler else pos)
+        if spaced is not None and (start >= subject_end or spaced.start("raw") < subject_end):
+            code = _unspaced(spaced)
+            if possible(code):
+                yield Candidate(code, False, strength, True, cue_start, spaced.start("raw"),
+                                spaced.end("raw"), code.isupper(), "alone", negative)
+                continue
         token = _TOKEN_AT.match(text, filler.end() if filler else pos)
         if token is not None and (start >= subject_end or token.start("raw") < subject_end):
             raw, opened = token.group("raw"), token.group("open") is not None
@@ -236,9 +252,12 @@ def _set_apart_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
 
 
 def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
-    """A code with no cue word at all, alone on its line (a box, a bold line) beside an offer."""
-    for match in _ALONE_LINE.finditer(text):
-        start, token = match.start("raw"), match.group("raw")
+    """A code with no cue word at all, alone on its line (a box, a bold line, spaced out) beside
+    an offer."""
+    lines = [(m, m.group("raw")) for m in _ALONE_LINE.finditer(text)]
+    lines += [(m, _unspaced(m)) for m in _SPACED_LINE.finditer(text)]
+    for match, token in lines:
+        start, end = match.start("raw"), match.end("raw")
         if start in taken or not _code_shaped(token):
             continue
         before, after = _neighbour_lines(text, match.start(), match.end())
@@ -249,7 +268,7 @@ def _alone_line_candidates(text: str, taken: set[int]) -> Iterator[Candidate]:
             offer = after
         if offer is not None:
             cue_start = text.rfind(offer, 0, match.start()) if offer is not after else start
-            yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, start + len(token),
+            yield Candidate(token, False, Strength.BARE, False, max(cue_start, 0), start, end,
                             via="alone")
 
 
