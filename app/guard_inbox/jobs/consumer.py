@@ -68,7 +68,7 @@ class WorkerPool:
 
     def start(self) -> None:
         huey = self.queue.huey
-        self.queue.attach_runner(self._run)
+        self.queue.attach_runner(self.run_job)
         huey.on_shutdown(name="close-db")(self._on_thread_exit)
         self._consumer = _QuietConsumer(
             huey, workers=self.threads, periodic=False, scheduler_interval=1,
@@ -81,7 +81,9 @@ class WorkerPool:
         self._maintenance.start()
         log.info("Worker %s started with %d threads", self.worker_id, self.threads)
 
-    def _run(self, job_id: int) -> None:
+    def run_job(self, job_id: int) -> None:
+        """The scan task's body on a worker thread: run the job, then queue it again if the
+        outcome asks (a retry, a busy account, a pause at shutdown)."""
         with self._running_lock:
             self._running.add(job_id)
         try:

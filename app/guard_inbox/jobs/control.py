@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import redis
@@ -23,10 +24,15 @@ QUEUE_DOWN = (
 
 
 class JobControl:
-    def __init__(self, lifecycle: JobLifecycle, queue: ScanQueue, workers: WorkerRegistry) -> None:
+    def __init__(
+        self, lifecycle: JobLifecycle, queue: ScanQueue, workers: WorkerRegistry,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """``now`` (aware UTC) times the delays of retries that reconciliation queues again."""
         self.lifecycle = lifecycle
         self.queue = queue
         self.workers = workers
+        self.now = now
 
     def start_scan(
         self, account_id: int, priority: int = Priority.HIGH, trigger: str = "manual"
@@ -79,7 +85,7 @@ class JobControl:
             if self.requeue(job.id):
                 requeued.append(job.id)
         queued = self.queue.queued_job_ids()
-        now = datetime.now(UTC)
+        now = self.now()
         for job in self.lifecycle.jobs.pending(older_than=5.0):
             if job.id in queued or job.id in requeued:
                 continue

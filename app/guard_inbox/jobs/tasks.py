@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from huey import Huey
 
@@ -16,8 +17,10 @@ Runner = Callable[[int], None]
 class ScanQueue:
     """Registers the task with Huey; producers enqueue, consumers attach a runner."""
 
-    def __init__(self, huey: Huey) -> None:
+    def __init__(self, huey: Huey, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        """``now`` (aware UTC) dates delayed tasks; tests run huey on a clock they move."""
         self.huey = huey
+        self.now = now
         self._runner: Runner | None = None
         self._task = huey.task(name=TASK_NAME)(self._execute)
 
@@ -32,7 +35,8 @@ class ScanQueue:
     def enqueue(self, job_id: int, priority: int, delay: float = 0.0) -> None:
         """Raises redis.ConnectionError when the broker is down (callers turn it into a sentence)."""
         if delay > 0:
-            self._task.schedule((job_id,), delay=delay, priority=priority)
+            self._task.schedule((job_id,), eta=self.now() + timedelta(seconds=delay),
+                                priority=priority)
         else:
             self._task(job_id, priority=priority)
         log.info("Job %s queued (priority %s%s)", job_id, priority,

@@ -80,13 +80,18 @@ class ScanService:
         extractor: Extractor,
         retry: RetryPolicy,
         take_ai_tokens: Callable[[], int] = lambda: 0,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``now`` (aware UTC) dates retries; ``monotonic`` paces checkpoints. Tests move both."""
         self.repository = repository
         self.lifecycle = lifecycle
         self.sources = sources
         self.extractor = extractor
         self.retry = retry
         self.take_ai_tokens = take_ai_tokens  # per-thread counter: a job runs on one thread
+        self.now = now
+        self.monotonic = monotonic
 
     def run(self, job_id: int, worker_id: str, shutting_down: threading.Event) -> Outcome:
         try:
@@ -147,7 +152,7 @@ class ScanService:
             tries = "attempt" if job.attempts == 1 else "attempts"
             self.lifecycle.fail(job.id, f"{reason} (gave up after {job.attempts} {tries}).", job.worker_id)
             return DONE
-        retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        retry_at = self.now() + timedelta(seconds=delay)
         log.warning("Job %s will retry in %.0f s: %s", job.id, delay, reason)
         released = self.lifecycle.release(job.id, f"Retrying in {delay:g} s: {reason}", retry_at,
                                           owner=job.worker_id)
@@ -161,7 +166,7 @@ class ScanService:
         ids = source.list_ids(self.repository.scanned_ids(account.id))
         self.take_ai_tokens()  # drop what an earlier job on this thread left uncounted
         progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids),
-                             take_ai_tokens=self.take_ai_tokens)
+                             take_ai_tokens=self.take_ai_tokens, monotonic=self.monotonic)
         progress.flush(force=True)
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = ids[start : start + FETCH_CHUNK]
@@ -193,9 +198,10 @@ class _Progress:
 
     def __init__(
         self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int,
-        take_ai_tokens: Callable[[], int],
+        take_ai_tokens: Callable[[], int], monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.job = job
+        self.monotonic = monotonic
         self.take_ai_tokens = take_ai_tokens
         self.repository = repository
         self.lifecycle = lifecycle
@@ -204,7 +210,7 @@ class _Progress:
         self.found = job.codes_found
         self.new = job.codes_new
         self.pending: list[ScanResult] = []
-        self.last_flush = time.monotonic()
+        self.last_flush = self.monotonic()
 
     def add(self, item: MailMessage | UnreadableMessage, codes: Sequence[FoundCode]) -> None:
         self.pending.append((item, codes))
@@ -212,7 +218,7 @@ class _Progress:
     def due(self) -> bool:
         return (
             len(self.pending) >= PROGRESS_EVERY_MESSAGES
-            or time.monotonic() - self.last_flush >= PROGRESS_EVERY_SECONDS
+            or self.monotonic() - self.last_flush >= PROGRESS_EVERY_SECONDS
         )
 
     def flush(self, force: bool = False) -> None:
@@ -226,7 +232,7 @@ class _Progress:
             self.found += found
             self.new += new
             self.pending = []
-        self.last_flush = time.monotonic()
+        self.last_flush = self.monotonic()
         tokens = self.take_ai_tokens()
         if tokens:
             self.lifecycle.jobs.add_tokens(self.job.id, tokens)

@@ -41,8 +41,10 @@ def _job(row: JobRow, label: str = "") -> Job:
 
 
 class JobRepository:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, now: Callable[[], datetime] = utcnow) -> None:
+        """``now`` gives naive UTC, as the database stores it; tests pass a clock they move."""
         self.database = database
+        self.now = now
 
     def _locked(self, job_id: int) -> JobRow | None:
         query = JobRow.select().where(JobRow.id == job_id)
@@ -70,7 +72,7 @@ class JobRepository:
         with self.database.write():
             row = JobRow.create(
                 account=account_id, state=JobState.PENDING.value, priority=priority,
-                trigger=trigger, created_at=utcnow(),
+                trigger=trigger, created_at=self.now(),
             )
         return _job(row)
 
@@ -92,7 +94,7 @@ class JobRepository:
 
     def mark_enqueued(self, job_id: int) -> None:
         with self.database.write():
-            JobRow.update(enqueued_at=utcnow()).where(JobRow.id == job_id).execute()
+            JobRow.update(enqueued_at=self.now()).where(JobRow.id == job_id).execute()
 
     def claim(
         self, job_id: int, worker_id: str, stale_after: float, is_dead: WorkerIsDead
@@ -102,7 +104,7 @@ class JobRepository:
         Raises AccountBusy while another live worker scans the same account,
         so scans of one account never overlap, on one machine or many.
         """
-        now = utcnow()
+        now = self.now()
         with self.database.write():
             row = self._locked(job_id)
             if row is None or row.state != JobState.PENDING.value:
@@ -149,7 +151,7 @@ class JobRepository:
             self.check_owner(job_id, owner)
             JobRow.update(
                 total=total, scanned=scanned, codes_found=codes_found, codes_new=codes_new,
-                heartbeat_at=utcnow(),
+                heartbeat_at=self.now(),
             ).where(JobRow.id == job_id).execute()
             flag = JobRow.select(JobRow.cancel_requested).where(JobRow.id == job_id).scalar()
         return bool(flag)
@@ -158,7 +160,7 @@ class JobRepository:
         if not job_ids:
             return
         with self.database.write():
-            JobRow.update(heartbeat_at=utcnow()).where(
+            JobRow.update(heartbeat_at=self.now()).where(
                 JobRow.id.in_(list(job_ids))
                 & (JobRow.worker_id == worker_id)
                 & (JobRow.state == JobState.IN_PROGRESS.value)
@@ -174,7 +176,7 @@ class JobRepository:
             if not JobState(row.state).is_final and self.owns(row, owner):
                 row.state = state.value
                 row.error = error
-                row.finished_at = utcnow()
+                row.finished_at = self.now()
                 row.next_attempt_at = None
                 row.save()
         return _job(row)
@@ -202,7 +204,7 @@ class JobRepository:
                 return None
             if row.state == JobState.PENDING.value:
                 row.state = JobState.CANCELLED.value
-                row.finished_at = utcnow()
+                row.finished_at = self.now()
                 row.error = "Cancelled before it started."
             elif row.state == JobState.IN_PROGRESS.value:
                 row.cancel_requested = True
@@ -225,7 +227,7 @@ class JobRepository:
 
     def orphans(self, stale_after: float, is_dead: WorkerIsDead) -> list[Job]:
         """IN_PROGRESS jobs whose worker is gone are put back to PENDING and returned."""
-        now = utcnow()
+        now = self.now()
         released: list[Job] = []
         with self.database.write():
             query = JobRow.select().where(JobRow.state == JobState.IN_PROGRESS.value)
@@ -244,7 +246,7 @@ class JobRepository:
         return released
 
     def pending(self, older_than: float = 0.0) -> list[Job]:
-        cutoff = utcnow() - timedelta(seconds=older_than)
+        cutoff = self.now() - timedelta(seconds=older_than)
         query = JobRow.select().where(
             (JobRow.state == JobState.PENDING.value)
             & (JobRow.created_at <= cutoff)
@@ -253,7 +255,7 @@ class JobRepository:
         return [_job(r) for r in query]
 
     def counts(self) -> dict[str, int]:
-        now = utcnow()
+        now = self.now()
         counts = {state.value: 0 for state in JobState}
         for state, count in (
             JobRow.select(JobRow.state, peewee.fn.COUNT(JobRow.id)).group_by(JobRow.state).tuples()
