@@ -136,7 +136,7 @@ LEAD_BEFORE = re.compile(
 )
 # Words between a code word and its token that are not the token ("code is", "code below").
 FILLER = re.compile(
-    r"(?:[^\S\n]*(?::|=|->|=>|[-\u2013\u2014\u2192\u279c>\u00bb]|\bis\b|\bes\b|\best\b|\bist\b|"
+    r"(?:[^\S\n]*(?::|=|->|=>|\*{1,3}|[\u2020\u00b9\u00b2]|[-\u2013\u2014\u2192\u279c>\u00bb]|\bis\b|\bes\b|\best\b|\bist\b|"
     r"\blautet\b|\bè\b|\bé\b|\bbrzmi\b|\bto\b|\bhere\b|\bnow\b|\bjust\b|\bsimply\b|"
     r"\beingeben\b|\beinl[öo]sen\b|\bverwenden\b|\bnutzen\b|\bangeben\b|\bsein\b|"
     r"\bat\s+checkout\b|\bal\s+pagar\b|\bim\s+warenkorb\b)[^\S\n]*)*",
@@ -165,8 +165,8 @@ ALONE = re.compile(r"\s*(?P<raw>\S{2,40})[^\S\n]*(?:\n|$)")
 CAPS_TOKEN = re.compile(r"(?<![\w@/.#&=?%+-])[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9](?![\w@/]|\.\w)")
 # Also lower and mixed case when the token has letters and digits: save20, Fall26, 20offnow.
 CODE_TOKEN = re.compile(
-    r"(?<![\w@/.#&=?%+-])(?:[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9]|"
-    r"(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{2,18}[A-Za-z0-9])(?![\w@/]|\.\w)"
+    r"(?<![\w@/.#&=?%+{|-])(?:[A-Z0-9][A-Z0-9_-]{2,18}[A-Z0-9]|"
+    r"(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_-]{2,18}[A-Za-z0-9])(?![\w@/}|]|\.\w)"
 )
 BARE_VERB = re.compile(
     r"(?:^|\s)(?:use|using|enter|apply|redeem|type|paste|add|with|usa|utiliza|introduce|aplica|"

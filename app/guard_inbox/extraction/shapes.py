@@ -23,6 +23,7 @@ class Strength(enum.IntEnum):
 
 _LEADING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e*_([{<`"
 _TRAILING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb*_)]}>`.,;:!?"
+_PLACEHOLDERS = ("{{", "{%", "*|", "[[", "%%", "${", "<%", "{$")
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e`"
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{1,23})[A-Za-z0-9]")
 _DIGIT_GROUPS = re.compile(r"[\d_-]+")
@@ -77,7 +78,11 @@ _COMPOUND = re.compile(r"\d+(?:-[A-Za-z]?[a-z]+)+")
 
 
 def unwrap(raw: str) -> tuple[str, bool, int]:
-    """Strip quotes/emphasis around a raw chunk: (token, was_quoted, chars_stripped_left)."""
+    """Strip quotes/emphasis around a raw chunk: (token, was_quoted, chars_stripped_left).
+
+    An unfilled template variable ({{CODE}}, *|COUPON|*, {% code %}, ${code}) is no token."""
+    if raw.startswith(_PLACEHOLDERS):
+        return "", False, 0
     stripped_left = raw.lstrip(_LEADING)
     offset = len(raw) - len(stripped_left)
     quoted = any(ch in _QUOTES for ch in raw[:offset])

@@ -98,7 +98,11 @@ def _view(html: str) -> tuple[str, list[Link], _Objects, _Objects]:
     for node in tree.css("input"):
         kind = (node.attributes.get("type") or "").lower()
         value = node.attributes.get("value") or ""
-        node.replace_with(f" {value} " if kind in ("submit", "button") and value else " ")
+        # A button's label, or a read-only box holding a code to copy (<input readonly value=X>)
+        if value and "readonly" in node.attributes and kind in ("", "text"):
+            node.replace_with(f"\n{value}\n")  # a box of its own, as the shopper sees it
+        else:
+            node.replace_with(f" {value} " if kind in ("submit", "button") and value else " ")
     anchors: list[tuple[str, str]] = []
     for node in tree.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
