@@ -34,7 +34,7 @@ from guard_inbox.extraction.evidence import (
     window_before,
 )
 from guard_inbox.extraction.linkcodes import landing_link, link_codes
-from guard_inbox.extraction.shapes import Strength, possible, shape_kind, shape_ok
+from guard_inbox.extraction.shapes import Strength, plain_word, possible, shape_kind, shape_ok
 from guard_inbox.extraction.text import Document, build_document
 
 __all__ = [
@@ -118,11 +118,6 @@ def _rank(sight: Sighting) -> tuple[int, int, int]:
     return (-strength, sight.negative_cue != "", sight.token_start)
 
 
-def _plain_word(token: str) -> bool:
-    """An ordinary lower-case or Title-case word: a code only where the sender quotes it."""
-    return token.isalpha() and (token.islower() or (token[0].isupper() and token[1:].islower()))
-
-
 def _in_url(text: str, start: int) -> bool:
     """Whether ``start`` is inside a URL written out in the text (link codes are linkcodes.py's)."""
     chunk_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
@@ -148,7 +143,7 @@ def observations(
     for sight in _cued_sightings(text, subject_end, tokens):
         taken.add(sight.token_start)
         token = sight.token
-        if (possible(token) and (sight.quoted or not _plain_word(token))
+        if (possible(token) and (sight.quoted or not plain_word(token))
                 and not _in_url(text, sight.token_start)):
             by_token.setdefault(token.casefold(), []).append(sight)
     # Every code-shaped token besides: a candidate of its own (cue:none) where the weights in use
@@ -166,7 +161,7 @@ def observations(
             ok = verdicts.get(token)
             if ok is None:
                 ok = verdicts[token] = (
-                    uncued and not token.isdigit() and possible(token) and not _plain_word(token)
+                    uncued and not token.isdigit() and possible(token) and not plain_word(token)
                     and (prune is None or prune.uncued_could_pass(shape_kind(token)))
                 )
             if not ok:

@@ -163,6 +163,11 @@ def _part_kind(part: str) -> str:
     return "mixed"
 
 
+def plain_word(word: str) -> bool:
+    """An ordinary lower-case or Title-case word: a code only where the sender quotes it."""
+    return word.isalpha() and (word.islower() or (word[0].isupper() and word[1:].islower()))
+
+
 def possible(token: str) -> bool:
     """Whether ``token`` could be a code at all, however it was cued: ASCII letters, digits,
     ``-`` and ``_``, 3 to 25 characters -- and not a price, a unit, a date part, a colour or a
@@ -198,7 +203,7 @@ def shape_kind(token: str) -> tuple[str, ...]:
         word = "".join(letters)
         if word.isupper():
             kind = "shape:caps_word" if len(word) >= 4 else "shape:caps_short"
-        elif word.islower() or (word[0].isupper() and word[1:].islower()):
+        elif plain_word(word):
             kind = "shape:plain_word"
         else:
             kind = "shape:camel"
