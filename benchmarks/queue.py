@@ -24,9 +24,9 @@ import threading
 import time
 from pathlib import Path
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, JobEvent, JobState
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
@@ -37,9 +37,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def baseline(runtime: Runtime, rounds: int) -> list[float]:
-    client = runtime.broker.client()
-    consumer = runtime.broker.client()
+def baseline(core: Core, rounds: int) -> list[float]:
+    client = core.broker.client()
+    consumer = core.broker.client()
     latencies: list[float] = []
 
     def consume() -> None:
@@ -60,14 +60,15 @@ def run(jobs: int, threads: int) -> None:
     with tempfile.TemporaryDirectory(prefix="gi-bench-") as tmp:
         root = Path(tmp)
         paths = AppPaths(root / "data").ensure()
-        runtime = Runtime(paths, Settings(None, env={}), LocalSourceFactory(), ExtractionPipeline())
+        core = Core(paths, Settings(None, env={}), LocalSourceFactory(), ExtractionPipeline())
         try:
+            core.open_queue()
             accounts = []
             for i in range(jobs):
                 mbox = root / f"empty-{i}.mbox"
                 mbox.write_bytes(b"")
-                accounts.append(runtime.repository.add_account(AccountKind.MBOX, str(mbox)).id)
-            floor = baseline(runtime, 200)
+                accounts.append(core.repository.add_account(AccountKind.MBOX, str(mbox)).id)
+            floor = baseline(core, 200)
 
             picked: dict[int, float] = {}
             done: dict[int, float] = {}
@@ -82,15 +83,15 @@ def run(jobs: int, threads: int) -> None:
                     if len(done) == jobs:
                         all_done.set()
 
-            runtime.events.add_listener(listen)
-            runtime.start_workers(threads)
+            core.events.add_listener(listen)
+            core.start_workers(threads)
             time.sleep(0.5)  # let the pool reach its blocking read
 
             # Latency: one job at a time, so nothing waits behind another.
             latency: list[float] = []
             for account in accounts[:50]:
                 start = time.perf_counter()
-                job = runtime.control.start_scan(account)
+                job = core.control.start_scan(account)
                 while job.id not in done:
                     time.sleep(0.0005)
                 latency.append(picked[job.id] - start)
@@ -101,12 +102,12 @@ def run(jobs: int, threads: int) -> None:
             target = len(rest)
             start = time.perf_counter()
             for account in rest:
-                runtime.control.start_scan(account)
+                core.control.start_scan(account)
             while len(done) < target:
                 time.sleep(0.001)
             elapsed = time.perf_counter() - start
         finally:
-            runtime.close()
+            core.close()
 
     ms = 1000.0
     print(f"{'measure':<42}{'p50':>10}{'p95':>10}{'max':>10}")

@@ -24,9 +24,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from guard_inbox.bootstrap import start_app  # noqa: E402
+from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi  # noqa: E402
+from guard_inbox.bootstrap.core import Core  # noqa: E402
 from guard_inbox.domain.models import AccountKind, FoundCode, JobState, MailMessage  # noqa: E402
 from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
-from guard_inbox.jobs.runtime import Runtime  # noqa: E402
 from guard_inbox.paths import AppPaths  # noqa: E402
 from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
 from guard_inbox.settings import Settings  # noqa: E402
@@ -84,11 +86,11 @@ def rss_mb() -> float:
     return 0.0
 
 
-def fill_codes(runtime: Runtime, count: int) -> None:
-    repo = runtime.repository
+def fill_codes(core: Core, count: int) -> None:
+    repo = core.repository
     account = repo.add_account(AccountKind.MBOX, "/bench/100k.mbox", "bench")
-    job = runtime.job_repository.create(account.id, 100, "manual")
-    runtime.job_repository.finish(job.id, JobState.COMPLETED)  # nothing for workers to pick up
+    job = core.job_repository.create(account.id, 100, "manual")
+    core.job_repository.finish(job.id, JobState.COMPLETED)  # nothing for workers to pick up
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for base in range(0, count, 2000):
         batch = [
@@ -106,16 +108,18 @@ def main() -> int:
     prefer_the_main_thread()  # as run_gui does
     with tempfile.TemporaryDirectory(prefix="gi-ui-bench-") as tmp:
         paths = AppPaths(Path(tmp) / "data").ensure()
-        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
-                          ExtractionPipeline())
-        fill_codes(runtime, 100_000)  # before any worker runs: a bulk load is not what we measure
-        window = MainWindow(runtime, state_file=Path(tmp) / "w.ini")
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline())
+        core.open_database()
+        fill_codes(core, 100_000)  # before any worker runs: a bulk load is not what we measure
+        api = CoreApi(core, start=BackgroundStart(lambda: start_app(core)))
+        window = MainWindow(api, core.settings, Path(tmp) / "w.ini")
         window.show()
         window.start_background()
         pump(window.scan_action.isEnabled)
         mbox = Path(tmp) / "1000.mbox"
         write_mbox(mbox, 1000)
-        account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), "1000.mbox")
+        account = core.repository.add_account(AccountKind.MBOX, str(mbox), "1000.mbox")
 
         meter = StallMeter()
         started = time.perf_counter()
@@ -137,13 +141,14 @@ def main() -> int:
         scan_ticks = meter.ticks
         window.shutdown()  # measure the codes view alone, not competing with the window's own
         window.hide()
-        runtime.close()
-        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
-                          ExtractionPipeline())
+        core.close()
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline())
+        core.open_database()
         tasks = TaskManager()
         before = rss_mb()
         started = time.perf_counter()
-        view = CodesView(runtime.queries, tasks, runtime.repository.set_code_used)
+        view = CodesView(core.queries, tasks, CoreApi(core).mark_used)
         view.resize(1000, 700)
         view.show()
         view.refresh()
@@ -152,7 +157,7 @@ def main() -> int:
         first_paint = time.perf_counter() - started
         after = rss_mb()
         view.close()
-        runtime.close()
+        core.close()
     del app
     print(f"{'measure':<58}{'value':>10}{'target':>10}")
     print(f"{'baseline: worst 10 ms-timer lateness, app idle (ms)':<58}{idle_worst:>10.1f}")

@@ -18,9 +18,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from guard_inbox.bootstrap import start_app  # noqa: E402
+from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi  # noqa: E402
+from guard_inbox.bootstrap.core import Core  # noqa: E402
 from guard_inbox.domain.models import AccountKind, JobState  # noqa: E402
 from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
-from guard_inbox.jobs.runtime import Runtime  # noqa: E402
 from guard_inbox.paths import AppPaths  # noqa: E402
 from guard_inbox.services.messages import load_source_message  # noqa: E402
 from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
@@ -57,9 +59,11 @@ def main() -> int:
     app.setStyle("Fusion")
     with tempfile.TemporaryDirectory(prefix="gi-shots-") as tmp:
         paths = AppPaths(Path(tmp) / "data").ensure()
-        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
-                          ExtractionPipeline())
-        window = MainWindow(runtime, state_file=Path(tmp) / "window.ini")
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline())
+        core.open_database()
+        api = CoreApi(core, start=BackgroundStart(lambda: start_app(core)))
+        window = MainWindow(api, core.settings, Path(tmp) / "window.ini")
         window.resize(1200, 720)
         window.show()
         window.start_background()
@@ -71,7 +75,7 @@ def main() -> int:
 
         big = Path(tmp) / "archive.mbox"
         write_mbox(big, 20000)
-        account = runtime.repository.add_account(AccountKind.MBOX, str(big), "Takeout archive")
+        account = core.repository.add_account(AccountKind.MBOX, str(big), "Takeout archive")
         window.tabs.setCurrentIndex(JOBS_TAB)
         window._scan([account.id], 100, "manual")
         model = window.jobs_model
@@ -89,19 +93,19 @@ def main() -> int:
         save(window, "queue")
         window.cancel_job(model.job_at(0).id)
 
-        code = next(c for c in runtime.queries.codes() if c.subject)
-        viewer = SourceViewer(load_source_message(runtime.repository, runtime.sources, code), code.code)
+        code = next(c for c in core.queries.codes() if c.subject)
+        viewer = SourceViewer(load_source_message(core.repository, core.sources, code), code.code)
         viewer.resize(820, 640)
         viewer.show()
         save(viewer, "source-email")
         viewer.close()
-        dialog = SettingsDialog(runtime.settings, broker_embedded=True)
+        dialog = SettingsDialog(core.settings, broker_embedded=True)
         dialog.resize(640, 420)
         dialog.show()
         save(dialog, "settings")
         dialog.close()
         window.shutdown()
-        runtime.close()
+        core.close()
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh data dir, settings and a real Runtime (own Redis, own SQLite) per test."""
+"""Shared fixtures: a fresh data dir, settings and a real Core (own Redis, own SQLite) per test."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from guard_inbox.bootstrap import start_app
+from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
@@ -32,27 +34,38 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_runtime(data_dir: Path) -> Iterator[Callable[..., Runtime]]:
-    """Build a Runtime on this test's data dir; settings given as key=value overrides."""
-    made: list[Runtime] = []
+def make_core(data_dir: Path) -> Iterator[Callable[..., Core]]:
+    """Build a Core on this test's data dir; settings given as key=value overrides."""
+    made: list[Core] = []
 
-    def make(**overrides: Any) -> Runtime:
+    def make(stages: str = "queue", **overrides: Any) -> Core:
+        """``stages``: "queue" (database, broker, queue), "database", or "none" (nothing opened)."""
         paths = AppPaths(data_dir).ensure()
         settings = Settings(paths.settings_file, env={})
         for key, value in overrides.items():
             settings.override(key.replace("__", "."), value)
-        runtime = Runtime(paths, settings, LocalSourceFactory(), ExtractionPipeline())
-        made.append(runtime)
-        return runtime
+        core = Core(paths, settings, LocalSourceFactory(), ExtractionPipeline())
+        made.append(core)
+        if stages == "queue":
+            core.open_queue()
+        elif stages == "database":
+            core.open_database()
+        return core
 
     yield make
-    for runtime in reversed(made):
-        runtime.close()
+    for core in reversed(made):
+        core.close()
 
 
 @pytest.fixture
-def runtime(make_runtime: Callable[..., Runtime]) -> Runtime:
-    return make_runtime()
+def core(make_core: Callable[..., Core]) -> Core:
+    return make_core()
+
+
+@pytest.fixture
+def api(core: Core) -> CoreApi:
+    """The interface the window sees, started as bootstrap starts the app's (workers included)."""
+    return CoreApi(core, start=BackgroundStart(lambda: start_app(core)))
 
 
 @pytest.fixture

@@ -10,25 +10,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, Job
-from guard_inbox.jobs.runtime import Runtime
 
 
-def wait_for(runtime: Runtime, job_id: int, predicate: Callable[[Job], bool],
+def wait_for(core: Core, job_id: int, predicate: Callable[[Job], bool],
              timeout: float = 60.0) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = runtime.queries.job(job_id)
+        job = core.queries.job(job_id)
         assert job is not None
         if predicate(job):
             return job
         time.sleep(0.02)
-    raise AssertionError(f"job {job_id} never got there: {runtime.queries.job(job_id)}")
+    raise AssertionError(f"job {job_id} never got there: {core.queries.job(job_id)}")
 
 
-def final(runtime: Runtime, job_id: int, timeout: float = 60.0) -> Job:
-    return wait_for(runtime, job_id, lambda j: j.state.is_final, timeout)
+def final(core: Core, job_id: int, timeout: float = 60.0) -> Job:
+    return wait_for(core, job_id, lambda j: j.state.is_final, timeout)
 
 
-def mbox_account(runtime: Runtime, path: Path) -> int:
-    return runtime.repository.add_account(AccountKind.MBOX, str(path), path.name).id
+def mbox_account(core: Core, path: Path) -> int:
+    return core.repository.add_account(AccountKind.MBOX, str(path), path.name).id

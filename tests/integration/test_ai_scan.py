@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from fakes.openai_server import FakeOpenAI, codes_json
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import JobState
 from guard_inbox.extraction.ai import AiExtractor, AiSettings
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
@@ -27,27 +27,28 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[..., Runtime]]:
-    made: list[tuple[Runtime, AiExtractor]] = []
+def ai_runtime(data_dir: Path, fake_openai: FakeOpenAI) -> Iterator[Callable[..., Core]]:
+    made: list[tuple[Core, AiExtractor]] = []
 
-    def make(timeout_seconds: float = 10.0) -> Runtime:  # generous: a retry would skew counts
+    def make(timeout_seconds: float = 10.0) -> Core:  # generous: a retry would skew counts
         ai = AiExtractor(AiSettings(enabled=True, base_url=fake_openai.base_url, model="gpt-fake",
                                     api_key=fake_openai.api_key, all_messages=True,
                                     timeout_seconds=timeout_seconds))
         paths = AppPaths(data_dir).ensure()
-        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
-                          ExtractionPipeline(ai=ai))
-        made.append((runtime, ai))
-        return runtime
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline(ai=ai))
+        core.open_queue()
+        made.append((core, ai))
+        return core
 
     yield make
-    for runtime, ai in made:
-        runtime.close()
+    for core, ai in made:
+        core.close()
         ai.close()
 
 
 def test_model_answers_are_checked_against_the_mail(
-    ai_runtime: Callable[..., Runtime], fake_openai: FakeOpenAI, tmp_path: Path
+    ai_runtime: Callable[..., Core], fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     mbox = tmp_path / "m.mbox"
     expected = write_mbox(mbox, 6)
@@ -56,18 +57,18 @@ def test_model_answers_are_checked_against_the_mail(
         next(c for c in expected if c in json.dumps(body)), "INVENTED42"
     )
     fake_openai.usage = (120, 30)
-    runtime = ai_runtime()
-    runtime.start_workers(2)
-    job = final(runtime, runtime.control.start_scan(mbox_account(runtime, mbox)).id)
+    core = ai_runtime()
+    core.start_workers(2)
+    job = final(core, core.control.start_scan(mbox_account(core, mbox)).id)
     assert job.state is JobState.COMPLETED
-    assert {c.code for c in runtime.queries.codes()} == expected  # nothing invented stored
+    assert {c.code for c in core.queries.codes()} == expected  # nothing invented stored
     assert len(fake_openai.requests) == 6
     assert job.tokens_used == 6 * 150  # usage recorded per job
 
 
 @pytest.mark.parametrize("fault", ["rate_limited", "server_error", "timeout", "junk"])
 def test_model_faults_fall_back_to_rules_and_the_job_completes(
-    ai_runtime: Callable[..., Runtime], fake_openai: FakeOpenAI, tmp_path: Path, fault: str
+    ai_runtime: Callable[..., Core], fake_openai: FakeOpenAI, tmp_path: Path, fault: str
 ) -> None:
     if fault == "rate_limited":
         fake_openai.status = 429
@@ -79,10 +80,10 @@ def test_model_faults_fall_back_to_rules_and_the_job_completes(
         fake_openai.content = '{"codes": [{"code": 42'  # truncated JSON
     mbox = tmp_path / "m.mbox"
     expected = write_mbox(mbox, 3)
-    runtime = ai_runtime(1.0 if fault == "timeout" else 10.0)
-    runtime.start_workers(1)
-    job = final(runtime, runtime.control.start_scan(mbox_account(runtime, mbox)).id, timeout=90)
+    core = ai_runtime(1.0 if fault == "timeout" else 10.0)
+    core.start_workers(1)
+    job = final(core, core.control.start_scan(mbox_account(core, mbox)).id, timeout=90)
     assert job.state is JobState.COMPLETED, job.error
-    assert {c.code for c in runtime.queries.codes()} == expected
+    assert {c.code for c in core.queries.codes()} == expected
     assert promo_code(0) in expected
     assert fake_openai.requests  # the model was really asked

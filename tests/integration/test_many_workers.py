@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 import pytest
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import CodeQuery, Job, JobState
 from guard_inbox.jobs.broker import BrokerInfo
-from guard_inbox.jobs.runtime import Runtime
 from job_kit import final, mbox_account, wait_for
 from mailgen import write_mbox
 
@@ -90,16 +90,16 @@ class Worker:
 
 @dataclass
 class Cluster:
-    """The test's runtime (embedded Redis, PostgreSQL) and worker processes on 'other machines'."""
+    """The test's core (embedded Redis, PostgreSQL) and worker processes on 'other machines'."""
 
-    runtime: Runtime
+    core: Core
     database_url: str
     tmp_path: Path
     workers: list[Worker] = field(default_factory=list)
 
     def start(self, name: str, hostname: str | None = None) -> Worker:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-        env["REDIS_URL"] = shared_redis_url(self.runtime.broker)
+        env["REDIS_URL"] = shared_redis_url(self.core.broker)
         env["DATABASE_URL"] = self.database_url
         command = [sys.executable, "-m", "guard_inbox", "--data-dir",
                    str(self.tmp_path / f"machine-{name}"), "worker", "--concurrency", "2"]
@@ -125,7 +125,7 @@ class Cluster:
             worker.worker_id = match.group(1)
             assert worker.worker_id.split(":")[1] == str(worker.process.pid)
         ids = {w.worker_id for w in workers}
-        wait_until(lambda: ids <= set(self.runtime.workers.alive()), timeout,
+        wait_until(lambda: ids <= set(self.core.workers.alive()), timeout,
                    f"workers {sorted(ids)} in the registry")
 
     def scan_under_way(self, messages: int, host_a: str | None, host_b: str | None,
@@ -136,9 +136,9 @@ class Cluster:
         self.wait_running(a, b)
         mbox = self.tmp_path / "large.mbox"
         expected = write_mbox(mbox, messages, every_nth_without_code=7)
-        account = mbox_account(self.runtime, mbox)
-        job = self.runtime.control.start_scan(account)
-        running = wait_for(self.runtime, job.id, lambda j: j.state.is_final or j.scanned >= 100,
+        account = mbox_account(self.core, mbox)
+        job = self.core.control.start_scan(account)
+        running = wait_for(self.core, job.id, lambda j: j.state.is_final or j.scanned >= 100,
                            timeout=120)
         assert running.state is JobState.IN_PROGRESS, running
         scanning = self.by_id(running.worker_id)
@@ -165,7 +165,7 @@ class Cluster:
         return codes, messages
 
     def codes_of(self, account_id: int) -> list[str]:
-        return [c.code for c in self.runtime.queries.codes(CodeQuery(account_id=account_id))]
+        return [c.code for c in self.core.queries.codes(CodeQuery(account_id=account_id))]
 
     @contextlib.contextmanager
     def logs_on_failure(self) -> Iterator[None]:
@@ -191,16 +191,16 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(make_runtime: Callable[..., Runtime], postgres_url: str,
+def cluster(make_core: Callable[..., Core], postgres_url: str,
             tmp_path: Path) -> Iterator[Cluster]:
-    runtime = make_runtime(database__url=postgres_url)
-    assert not runtime.database.is_sqlite
-    assert runtime.broker.embedded  # ours; the workers reach it only through REDIS_URL
-    made = Cluster(runtime, postgres_url, tmp_path)
+    core = make_core(database__url=postgres_url)
+    assert not core.database.is_sqlite
+    assert core.broker.embedded  # ours; the workers reach it only through REDIS_URL
+    made = Cluster(core, postgres_url, tmp_path)
     try:
         yield made
     finally:
-        made.close()  # before the runtime stops its Redis and the database is dropped
+        made.close()  # before the core stops its Redis and the database is dropped
 
 
 @dataclass
@@ -219,7 +219,7 @@ NEW_MAIL = 60
 def test_two_worker_processes_share_one_redis_and_one_postgresql(
     cluster: Cluster, tmp_path: Path
 ) -> None:
-    runtime = cluster.runtime
+    core = cluster.core
     hostnames = own_hostnames_possible()
     with cluster.logs_on_failure():
         a = cluster.start("a", "gi-machine-a" if hostnames else None)
@@ -230,17 +230,17 @@ def test_two_worker_processes_share_one_redis_and_one_postgresql(
         for n, (start, count) in enumerate(MAILBOXES):
             path = tmp_path / f"box{n}.mbox"
             codes = write_mbox(path, count, start=start, every_nth_without_code=9)
-            boxes[mbox_account(runtime, path)] = Mailbox(path, start + count, codes, count)
+            boxes[mbox_account(core, path)] = Mailbox(path, start + count, codes, count)
 
         # Two scans per account at once: the second must wait for the first, on any machine.
-        first_round = [runtime.control.start_scan(acc) for acc in boxes for _ in range(2)]
-        jobs = [final(runtime, j.id, timeout=300) for j in first_round]
+        first_round = [core.control.start_scan(acc) for acc in boxes for _ in range(2)]
+        jobs = [final(core, j.id, timeout=300) for j in first_round]
         # New mail, then one more scan per account: it reads exactly the new messages.
         for box in boxes.values():
             box.expected |= write_mbox(box.path, NEW_MAIL, start=box.next_index)
             box.messages += NEW_MAIL
-        second_round = [runtime.control.start_scan(acc) for acc in boxes]
-        jobs += [final(runtime, j.id, timeout=120) for j in second_round]
+        second_round = [core.control.start_scan(acc) for acc in boxes]
+        jobs += [final(core, j.id, timeout=120) for j in second_round]
 
         assert [j for j in jobs if j.state is not JobState.COMPLETED] == []
         assert [j for j in jobs if j.attempts != 1] == []  # each ran exactly once
@@ -261,7 +261,7 @@ def test_two_worker_processes_share_one_redis_and_one_postgresql(
 
         for worker in (a, b):
             assert cluster.stop(worker) == 0, f"worker {worker.name} did not exit cleanly"
-        assert not {a.worker_id, b.worker_id} & set(runtime.workers.alive())
+        assert not {a.worker_id, b.worker_id} & set(core.workers.alive())
 
 
 def _span(job: Job) -> tuple[datetime, datetime]:
@@ -283,7 +283,7 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
     """
     if hosts == "two hosts" and not own_hostnames_possible():
         pytest.skip("needs `unshare --uts` (CAP_SYS_ADMIN) to give each worker its own host name")
-    runtime = cluster.runtime
+    core = cluster.core
     with cluster.logs_on_failure():
         named = hosts == "two hosts"
         account, job, expected, victim, survivor = cluster.scan_under_way(
@@ -291,7 +291,7 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
         victim.process.send_signal(signal.SIGKILL)
         killed = time.monotonic()
         assert victim.process.wait(timeout=10) == -signal.SIGKILL
-        orphan = runtime.queries.job(job.id)
+        orphan = core.queries.job(job.id)
         assert orphan is not None and orphan.scanned < CRASH_MESSAGES, orphan
         # Still the victim's, unless the survivor's reconcile already saw the dead pid (same
         # host: it can, in the few ms since the kill) and released or took over the job.
@@ -299,12 +299,12 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
         assert released or (orphan.state is JobState.IN_PROGRESS
                             and orphan.worker_id == victim.worker_id), orphan
 
-        resumed = wait_for(runtime, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
+        resumed = wait_for(core, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
                            timeout=RECOVERY_LIMIT + 60)
         took = time.monotonic() - killed
         assert took < RECOVERY_LIMIT, f"the orphan waited {took:.0f} s for the other worker"
         assert resumed.worker_id == survivor.worker_id
-        done = final(runtime, job.id, timeout=300)
+        done = final(core, job.id, timeout=300)
 
         assert done.state is JobState.COMPLETED, done.error
         assert done.attempts == 2 and done.worker_id == survivor.worker_id
@@ -315,9 +315,9 @@ def test_kill_9_of_one_worker_the_other_resumes_its_scan(
         assert (job.id, 1, victim.worker_id) in victim.claims()
         assert survivor.claims() == [(job.id, 2, survivor.worker_id)]
         # The dead worker's registry entry lapses with its TTL; the survivor's stays.
-        wait_until(lambda: victim.worker_id not in runtime.workers.alive(), 60,
+        wait_until(lambda: victim.worker_id not in core.workers.alive(), 60,
                    "the killed worker to drop out of the registry")
-        assert survivor.worker_id in runtime.workers.alive()
+        assert survivor.worker_id in core.workers.alive()
         assert cluster.stop(survivor) == 0
         print(f"{hosts}: job resumed {took:.1f} s after kill -9 (orphan at {orphan.scanned})")
 
@@ -331,17 +331,17 @@ def test_a_stalled_worker_that_comes_back_stops_without_writing(
     checkpoints twice, or mark the job FAILED or COMPLETED under the new owner."""
     if not own_hostnames_possible():
         pytest.skip("needs `unshare --uts` (CAP_SYS_ADMIN) to give each worker its own host name")
-    runtime = cluster.runtime
+    core = cluster.core
     with cluster.logs_on_failure():
         account, job, expected, stalled, survivor = cluster.scan_under_way(
             3000, "gi-machine-a", "gi-machine-b")
         stalled.process.send_signal(signal.SIGSTOP)
         try:
-            wait_for(runtime, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
+            wait_for(core, job.id, lambda j: j.attempts >= 2 or j.state.is_final,
                      timeout=RECOVERY_LIMIT + 60)
         finally:
             stalled.process.send_signal(signal.SIGCONT)
-        done = final(runtime, job.id, timeout=300)
+        done = final(core, job.id, timeout=300)
 
         assert done.state is JobState.COMPLETED, done.error
         assert done.attempts == 2 and done.worker_id == survivor.worker_id

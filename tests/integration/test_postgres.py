@@ -7,27 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import JobState
-from guard_inbox.jobs.runtime import Runtime
 from job_kit import final, mbox_account
 from mailgen import write_mbox
 
 psycopg2 = pytest.importorskip("psycopg2")
 
 
-def test_scan_on_postgresql(make_runtime: Callable[..., Runtime], postgres_url: str,
+def test_scan_on_postgresql(make_core: Callable[..., Core], postgres_url: str,
                             tmp_path: Path) -> None:
-    runtime = make_runtime(database__url=postgres_url)
-    assert not runtime.database.is_sqlite
+    core = make_core(database__url=postgres_url)
+    assert not core.database.is_sqlite
     mbox = tmp_path / "m.mbox"
     expected = write_mbox(mbox, 150, every_nth_without_code=3)
-    account = mbox_account(runtime, mbox)
-    runtime.start_workers(3)
-    first = runtime.control.start_scan(account)
-    second = runtime.control.start_scan(account)
-    jobs = [final(runtime, j.id) for j in (first, second)]
+    account = mbox_account(core, mbox)
+    core.start_workers(3)
+    first = core.control.start_scan(account)
+    second = core.control.start_scan(account)
+    jobs = [final(core, j.id) for j in (first, second)]
     assert all(j.state is JobState.COMPLETED for j in jobs), [j.error for j in jobs]
     a, b = sorted(jobs, key=lambda j: j.started_at)
     assert b.started_at >= a.finished_at  # one scan per account on PostgreSQL too
-    codes = [c.code for c in runtime.queries.codes()]
+    codes = [c.code for c in core.queries.codes()]
     assert sorted(codes) == sorted(expected)

@@ -22,8 +22,8 @@ import peewee
 import pytest
 
 from conftest import Figures, Scale
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, CodeQuery, JobState
-from guard_inbox.jobs.runtime import Runtime
 from mailgen import write_mbox
 
 pytestmark = pytest.mark.area("Concurrency")
@@ -83,7 +83,7 @@ class Tally:
     longest: float = 0.0
 
 
-def ui_thread(runtime: Runtime, stop: threading.Event, tally: Tally,
+def ui_thread(core: Core, stop: threading.Event, tally: Tally,
               step: Callable[[random.Random], int]) -> threading.Thread:
     """Loops ``step`` (returns how many operations it did) until ``stop``; counts failures."""
 
@@ -103,13 +103,13 @@ def ui_thread(runtime: Runtime, stop: threading.Event, tally: Tally,
                 tally.longest = max(tally.longest, time.monotonic() - started)
                 tally.reads += done
         finally:
-            runtime.database.close()  # this thread's connection, as the UI's task threads do
+            core.database.close()  # this thread's connection, as the UI's task threads do
 
     return threading.Thread(target=loop, name="ui-reader", daemon=True)
 
 
-def reader_step(runtime: Runtime, job_ids: list[int]) -> Callable[[random.Random], int]:
-    queries = runtime.queries
+def reader_step(core: Core, job_ids: list[int]) -> Callable[[random.Random], int]:
+    queries = core.queries
     sorts = ("first_seen", "code", "merchant", "expires", "last_seen", "discount")
     statuses = ("all", "active", "used", "expiring")
 
@@ -127,22 +127,22 @@ def reader_step(runtime: Runtime, job_ids: list[int]) -> Callable[[random.Random
         assert len(accounts) == MAILBOXES
         queries.job(rng.choice(job_ids))
         queries.code_count()
-        runtime.repository.expiring_unnotified(7)
-        runtime.control.stats()
+        core.repository.expiring_unnotified(7)
+        core.control.stats()
         return 9 + (1 if jobs else 0)
 
     return step
 
 
-def writer_step(runtime: Runtime, tally: Tally) -> Callable[[random.Random], int]:
+def writer_step(core: Core, tally: Tally) -> Callable[[random.Random], int]:
     def step(rng: random.Random) -> int:
-        ids = runtime.queries.code_ids(CodeQuery())
+        ids = core.queries.code_ids(CodeQuery())
         if not ids:
             time.sleep(0.01)
             return 1
         code_id = rng.choice(ids)
         used = rng.random() < 0.5
-        runtime.repository.set_code_used(code_id, used)
+        core.repository.set_code_used(code_id, used)
         tally.used[code_id] = used
         tally.writes += 1
         time.sleep(0.002)  # a user clicking fast, not a tight loop
@@ -152,30 +152,30 @@ def writer_step(runtime: Runtime, tally: Tally) -> Callable[[random.Random], int
 
 
 def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
-    make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures,
+    make_core: Callable[..., Core], tmp_path: Path, scale: Scale, figures: Figures,
     locked_log: LockedLogRecords,
 ) -> None:
     per_mailbox = scale.pick(150, 3000)
-    runtime = make_runtime()
+    core = make_core()
     expected: dict[int, set[str]] = {}
     for i in range(MAILBOXES):
         mbox = tmp_path / f"box{i}.mbox"
         codes = write_mbox(mbox, per_mailbox, start=i * per_mailbox)
-        account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), mbox.name)
+        account = core.repository.add_account(AccountKind.MBOX, str(mbox), mbox.name)
         expected[account.id] = codes
     all_codes = set().union(*expected.values())
     assert len(all_codes) == MAILBOXES * per_mailbox
 
-    runtime.start_workers(WORKERS)
+    core.start_workers(WORKERS)
     started = time.monotonic()
-    jobs = [runtime.control.start_scan(account_id) for account_id in expected]
+    jobs = [core.control.start_scan(account_id) for account_id in expected]
     job_ids = [j.id for j in jobs]
 
     stop = threading.Event()
     reader_tallies = [Tally() for _ in range(READERS)]
     writer_tally = Tally()
-    threads = [ui_thread(runtime, stop, t, reader_step(runtime, job_ids)) for t in reader_tallies]
-    threads.append(ui_thread(runtime, stop, writer_tally, writer_step(runtime, writer_tally)))
+    threads = [ui_thread(core, stop, t, reader_step(core, job_ids)) for t in reader_tallies]
+    threads.append(ui_thread(core, stop, writer_tally, writer_step(core, writer_tally)))
     for thread in threads:
         thread.start()
 
@@ -184,7 +184,7 @@ def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
     scan_seconds = 0.0
     try:
         while time.monotonic() < deadline:
-            states = {j: runtime.queries.job(j).state for j in job_ids}  # type: ignore[union-attr]
+            states = {j: core.queries.job(j).state for j in job_ids}  # type: ignore[union-attr]
             if all(s.is_final for s in states.values()):
                 finished = states
                 scan_seconds = time.monotonic() - started
@@ -197,7 +197,7 @@ def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
         for thread in threads:
             thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a UI thread hung"
-    assert finished, f"jobs not final after the deadline: {[runtime.queries.job(j) for j in job_ids]}"
+    assert finished, f"jobs not final after the deadline: {[core.queries.job(j) for j in job_ids]}"
 
     reads = sum(t.reads for t in reader_tallies)
     writes = writer_tally.writes
@@ -205,8 +205,8 @@ def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
     ui_other = [e for t in [*reader_tallies, writer_tally] for e in t.other_errors]
     locked_total = len(ui_locked) + len(locked_log.locked)
 
-    done_jobs = [runtime.queries.job(j) for j in job_ids]
-    stored = runtime.queries.codes()
+    done_jobs = [core.queries.job(j) for j in job_ids]
+    stored = core.queries.codes()
     by_account: dict[int, set[str]] = {}
     for code in stored:
         by_account.setdefault(code.account_id, set()).add(code.code)
@@ -230,5 +230,5 @@ def test_ten_workers_and_the_ui_share_sqlite_without_lock_errors(
         assert (job.scanned, job.codes_found, job.codes_new) == (per_mailbox,) * 3, job
     assert len(stored) == len(all_codes)
     assert by_account == expected
-    used_now = {c.id: c.used for c in runtime.queries.codes_by_ids(list(writer_tally.used))}
+    used_now = {c.id: c.used for c in core.queries.codes_by_ids(list(writer_tally.used))}
     assert used_now == writer_tally.used, "a used/unused mark was lost"

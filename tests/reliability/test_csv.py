@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Figures
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage, StoredCode
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.services.export import COLUMNS, write_csv
 
 pytestmark = pytest.mark.area("CSV")
@@ -173,13 +173,13 @@ def parse_rfc4180(raw: bytes) -> list[list[str]]:
     return records
 
 
-def store(runtime: Runtime, rows: Sequence[tuple[MailMessage, FoundCode]]) -> None:
+def store(core: Core, rows: Sequence[tuple[MailMessage, FoundCode]]) -> None:
     """Through the same repository call a scan's checkpoint uses."""
-    account = runtime.repository.add_account(AccountKind.MBOX, "/mail/hostile.mbox", "hostile")
-    job = runtime.job_repository.create(account.id, 1, "manual")
+    account = core.repository.add_account(AccountKind.MBOX, "/mail/hostile.mbox", "hostile")
+    job = core.job_repository.create(account.id, 1, "manual")
     for start in range(0, len(rows), 50):
         chunk = [(m, [c]) for m, c in rows[start:start + 50]]
-        runtime.repository.record_scan_results(account.id, job.id, chunk)
+        core.repository.record_scan_results(account.id, job.id, chunk)
 
 
 def text_cells(code: StoredCode) -> dict[str, str]:
@@ -189,11 +189,11 @@ def text_cells(code: StoredCode) -> dict[str, str]:
     }
 
 
-def export_both_ways(runtime: Runtime, data_dir: Path, out: Path) -> tuple[bytes, bytes]:
+def export_both_ways(core: Core, data_dir: Path, out: Path) -> tuple[bytes, bytes]:
     """``write_csv`` over the UI's query, and the ``guard-inbox export`` command."""
     direct = out / "direct.csv"
-    count = write_csv(runtime.queries.codes(), direct)
-    assert count == runtime.queries.code_count()
+    count = write_csv(core.queries.codes(), direct)
+    assert count == core.queries.code_count()
     via_cli = out / "cli.csv"
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     done = subprocess.run(
@@ -214,7 +214,7 @@ def by_message_id(records: list[list[str]]) -> Iterator[tuple[str, dict[str, str
 
 
 def test_no_exported_cell_is_a_live_formula(
-    runtime: Runtime, data_dir: Path, tmp_path: Path, figures: Figures
+    core: Core, data_dir: Path, tmp_path: Path, figures: Figures
 ) -> None:
     when = datetime(2026, 3, 1, 12, tzinfo=UTC)
     rows: list[tuple[MailMessage, FoundCode]] = []
@@ -231,11 +231,11 @@ def test_no_exported_cell_is_a_live_formula(
     for i, payload in enumerate(FORMULA_PAYLOADS):
         message = MailMessage(provider_id=f"<exact{i:02d}@hostile.example>", subject="exact", date=when)
         rows.append((message, FoundCode(code=payload, merchant=f"Exact {i:02d}")))
-    store(runtime, rows)
-    stored = {flattened(c.message_id): c for c in runtime.queries.codes()}
+    store(core, rows)
+    stored = {flattened(c.message_id): c for c in core.queries.codes()}
     assert len(stored) == len(rows)
 
-    direct, via_cli = export_both_ways(runtime, data_dir, tmp_path / "out")
+    direct, via_cli = export_both_ways(core, data_dir, tmp_path / "out")
     assert direct == via_cli, "the CLI and the app must write the same file"
     records = parse_rfc4180(direct)
 
@@ -266,17 +266,17 @@ def test_no_exported_cell_is_a_live_formula(
 
 
 def test_legit_codes_that_look_like_formulas_stay_copyable(
-    runtime: Runtime, data_dir: Path, tmp_path: Path, figures: Figures
+    core: Core, data_dir: Path, tmp_path: Path, figures: Figures
 ) -> None:
     """"-20OFF" gains exactly one leading apostrophe, which is the whole change."""
     legit = ("-20OFF", "+10EXTRA", "@HOME15", "=SAVE20", "SAVE-20", "20-OFF", "A=B", "'QUOTED")
     when = datetime(2026, 3, 1, tzinfo=UTC)
-    store(runtime, [
+    store(core, [
         (MailMessage(provider_id=f"<legit{i}@shop.example>", subject="Your code", date=when),
          FoundCode(code=code, merchant=f"Shop {i}"))
         for i, code in enumerate(legit)
     ])
-    direct, _ = export_both_ways(runtime, data_dir, tmp_path / "out")
+    direct, _ = export_both_ways(core, data_dir, tmp_path / "out")
     cells = {copyable(c["message id"]): c["code"] for _, c in by_message_id(parse_rfc4180(direct))}
     exported = {cells[f"<legit{i}@shop.example>"]: code for i, code in enumerate(legit)}
     changes = {code: cell for cell, code in exported.items() if cell != code}
@@ -290,7 +290,7 @@ def test_legit_codes_that_look_like_formulas_stay_copyable(
 
 
 def test_non_ascii_and_control_characters_round_trip(
-    runtime: Runtime, data_dir: Path, tmp_path: Path, figures: Figures
+    core: Core, data_dir: Path, tmp_path: Path, figures: Figures
 ) -> None:
     when = datetime(2026, 5, 17, 8, 30, tzinfo=UTC)
     rows: list[tuple[MailMessage, FoundCode]] = []
@@ -299,11 +299,11 @@ def test_non_ascii_and_control_characters_round_trip(
                               sender=f"{value} <x{i:02d}@intl.example>", date=when)
         rows.append((message, FoundCode(code=f"{value}#{i:02d}", merchant=f"{value} {i:02d}",
                                         discount=value, expires=when)))
-    store(runtime, rows)
-    stored = {flattened(c.message_id): c for c in runtime.queries.codes()}
+    store(core, rows)
+    stored = {flattened(c.message_id): c for c in core.queries.codes()}
     assert len(stored) == len(rows)
 
-    direct, via_cli = export_both_ways(runtime, data_dir, tmp_path / "out")
+    direct, via_cli = export_both_ways(core, data_dir, tmp_path / "out")
     assert direct == via_cli
     assert direct.startswith(BOM) and not direct.startswith(BOM * 2)
     records = parse_rfc4180(direct)

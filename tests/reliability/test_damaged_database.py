@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from conftest import Figures
 from guard_inbox.bootstrap import database_or_fresh_start
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.ui.dialogs.damaged_database import damaged_database_box
 
 pytestmark = pytest.mark.area("damaged database")
@@ -43,21 +43,21 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-def damaged_data_dir(make_runtime: Callable[..., Runtime], kind: str) -> Path:
+def damaged_data_dir(make_core: Callable[..., Core], kind: str) -> Path:
     """A data dir whose database held 2,000 codes, then was damaged as ``kind`` says."""
-    runtime = make_runtime()
-    account = runtime.repository.add_account(AccountKind.MBOX, "/mail/box.mbox", "box")
-    job = runtime.job_repository.create(account.id, 1, "manual")
-    runtime.repository.record_scan_results(account.id, job.id, [
+    core = make_core()
+    account = core.repository.add_account(AccountKind.MBOX, "/mail/box.mbox", "box")
+    job = core.job_repository.create(account.id, 1, "manual")
+    core.repository.record_scan_results(account.id, job.id, [
         (MailMessage(provider_id=f"<m{i}@shop.example>", subject="Sale " * 20),
          [FoundCode(f"CODE{i:05d}", "Shop")]) for i in range(2000)
     ])
-    database_file = runtime.paths.database_file
-    runtime.close()
+    database_file = core.paths.database_file
+    core.close()
     wal = Path(f"{database_file}-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # everything checkpointed into the one file
     database_file.write_bytes(DAMAGE[kind](database_file.read_bytes()))
-    return runtime.paths.data_dir
+    return core.paths.data_dir
 
 
 def digest(path: Path) -> str:
@@ -66,9 +66,9 @@ def digest(path: Path) -> str:
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
 def test_every_command_says_which_file_is_damaged_in_one_sentence(
-    make_runtime: Callable[..., Runtime], kind: str, figures: Figures
+    make_core: Callable[..., Core], kind: str, figures: Figures
 ) -> None:
-    data = damaged_data_dir(make_runtime, kind)
+    data = damaged_data_dir(make_core, kind)
     database_file = data / "guard-inbox.sqlite3"
     before = digest(database_file)
     outcomes = []
@@ -91,18 +91,18 @@ def test_every_command_says_which_file_is_damaged_in_one_sentence(
 
 @pytest.mark.parametrize("kind", list(DAMAGE))
 def test_the_app_asks_then_moves_the_file_aside_and_starts_afresh(
-    make_runtime: Callable[..., Runtime], kind: str, figures: Figures
+    make_core: Callable[..., Core], kind: str, figures: Figures
 ) -> None:
-    data = damaged_data_dir(make_runtime, kind)
+    data = damaged_data_dir(make_core, kind)
     database_file = data / "guard-inbox.sqlite3"
     before = digest(database_file)
     questions: list[str] = []
 
-    declined = make_runtime()
+    declined = make_core(stages="none")
     assert not database_or_fresh_start(declined, lambda m: questions.append(m) or False)
     assert digest(database_file) == before  # "Quit" leaves it exactly as it was
 
-    accepted = make_runtime()
+    accepted = make_core(stages="none")
     assert database_or_fresh_start(accepted, lambda m: questions.append(m) or True)
     (moved,) = data.glob("guard-inbox.sqlite3.damaged-*")
     figures.record(f"{kind}: kept byte for byte beside the new database", digest(moved) == before, "True")

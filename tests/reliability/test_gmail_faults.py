@@ -1,6 +1,6 @@
 """Gmail faults: a scan rides out 500 backendErrors and bursts of 429/403 rate limits.
 
-The real composition root (bootstrap.build_runtime: GmailSourceFactory, GmailClient, quota,
+The real composition root (bootstrap.build_core: GmailSourceFactory, GmailClient, quota,
 backoff, huey workers on the embedded Redis, SQLite) scans FakeGmail twice: once clean, once
 with 10 % of API calls (batch parts included) answered 500 backendError and bursts of 429
 rateLimitExceeded / 403 userRateLimitExceeded. Both must store exactly the expected codes.
@@ -25,9 +25,10 @@ import pytest
 from fakes import FakeGmail
 from fakes.gmail_server import RateLimitBurst
 from gmail_kit import trail_code, trail_promo
-from guard_inbox.bootstrap import build_gmail_accounts, build_runtime
+from guard_inbox.bootstrap import build_core
+from guard_inbox.bootstrap.adapters import build_gmail_accounts
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import Job, JobState
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 from guard_inbox.paths import AppPaths
 from guard_inbox.settings import Settings
@@ -62,14 +63,16 @@ class ScanRun:
     gets: int
 
 
-def gmail_runtime(data: Path, endpoint: str) -> tuple[Runtime, Settings]:
+def gmail_core(data: Path, endpoint: str) -> tuple[Core, Settings]:
     paths = AppPaths(data).ensure()
     settings = Settings(paths.settings_file, env={})
     settings.override("gmail.endpoint", endpoint)
     # The default 6,000 units/min paces 20 messages/s; the fake has no quota, so lift it to keep
     # the quick suite quick. Backoff and retries are untouched.
     settings.override("gmail.quota_units_per_minute", 120_000)
-    return build_runtime(paths, settings, FileTokenStore(paths.token_file)), settings
+    core = build_core(paths, settings, FileTokenStore(paths.token_file))
+    core.open_queue()
+    return core, settings
 
 
 
@@ -85,22 +88,22 @@ def scan(tmp: Path, address: str, count: int, caplog: pytest.LogCaptureFixture, 
     with FakeGmail(email_address=address, valid_tokens={ACCESS_TOKEN}, seed=count) as gmail:
         for i in range(count):
             gmail.add_message(trail_promo(i, address))
-        runtime, settings = gmail_runtime(tmp / "data", gmail.base_url)
+        core, settings = gmail_core(tmp / "data", gmail.base_url)
         try:
-            account = build_gmail_accounts(runtime, settings, FileTokenStore(runtime.paths.token_file)
+            account = build_gmail_accounts(core.repository, settings, FileTokenStore(core.paths.token_file)
                                            ).add_from_token_file(token_file)
-            runtime.start_workers(1)
+            core.start_workers(1)
             gmail.reset_counters()
             if faults:
                 gmail.fault_rate = FAULT_RATE
                 gmail.rate_limit_bursts = bursts_for(count)
             caplog.clear()
             started = time.monotonic()
-            job = final(runtime, runtime.control.start_scan(account.id).id, timeout)
+            job = final(core, core.control.start_scan(account.id).id, timeout)
             seconds = time.monotonic() - started
-            codes = {c.code for c in runtime.queries.codes()}
+            codes = {c.code for c in core.queries.codes()}
         finally:
-            runtime.close()
+            core.close()
     lines = [r for r in caplog.records if r.name == CLIENT_LOGGER]
     pauses = [r for r in lines if "retrying in" in r.getMessage()]
     retries = [r for r in lines if r.getMessage().startswith("Retrying")]

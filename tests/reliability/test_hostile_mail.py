@@ -4,7 +4,7 @@ Three layers, all on real code:
   * a hypothesis fuzzer over MIME structure, headers, encodings and charsets, read the way the
     scan worker reads mail (LocalMailbox.fetch -> MailMessage | UnreadableMessage ->
     ExtractionPipeline.extract);
-  * one mbox of fuzzed messages plus a few good ones, scanned end to end by the real runtime;
+  * one mbox of fuzzed messages plus a few good ones, scanned end to end by the real core;
   * 50 MB messages read in a subprocess whose peak RSS (VmHWM) is measured.
 """
 
@@ -33,9 +33,9 @@ import pytest
 from _mime_strategies import hostile_message
 from hypothesis import HealthCheck, Phase, example, given, settings
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.mail.mime import provider_id_for
 from job_kit import final, mbox_account
@@ -273,7 +273,7 @@ def test_unclosed_html_blocks_are_read_in_linear_time(opener: bytes, figures: Fi
 
 
 def test_a_mailbox_of_hostile_mail_scans_to_completion(
-    make_runtime: Callable[..., Runtime], scale: Scale, figures: Figures, tmp_path: Path
+    make_core: Callable[..., Core], scale: Scale, figures: Figures, tmp_path: Path
 ) -> None:
     hostile = collect_hostile(scale.pick(60, 1000))
     good = [bytes(promo_message(i)) for i in range(6)]
@@ -286,16 +286,16 @@ def test_a_mailbox_of_hostile_mail_scans_to_completion(
     if scale.pick(0, 1):  # soak: one message past local.py's 200 MB cap, refused with a reason
         expected_ids.add(_append_oversized(mbox, 201 * 1024 * 1024))
 
-    runtime = make_runtime()
-    account = mbox_account(runtime, mbox)
-    pool = runtime.start_workers(1)
+    core = make_core()
+    account = mbox_account(core, mbox)
+    pool = core.start_workers(1)
     started = time.monotonic()
     with error_records() as errors:
-        job = final(runtime, runtime.control.start_scan(account).id,
+        job = final(core, core.control.start_scan(account).id,
                     timeout=scale.pick(240, 900))
     seconds = time.monotonic() - started
 
-    rows = _message_rows(runtime, account)
+    rows = _message_rows(core, account)
     # What the worker should have recorded, read again through the same source.
     box = LocalMailbox(mbox)
     reread = {item.provider_id: item for item in box.fetch(box.list_ids(frozenset()))}
@@ -318,7 +318,7 @@ def test_a_mailbox_of_hostile_mail_scans_to_completion(
             assert item.reason.strip() and recorded[pid] == item.reason[:2000], (pid, recorded[pid])
         elif item.defects:
             assert recorded[pid], pid
-    found = {c.code for c in runtime.queries.codes()}
+    found = {c.code for c in core.queries.codes()}
     assert {promo_code(i) for i in range(len(good))} <= found
     if scale.pick(0, 1):
         assert "too large" in recorded["oversized@example.org"], recorded["oversized@example.org"]
@@ -328,9 +328,9 @@ def test_a_mailbox_of_hostile_mail_scans_to_completion(
     assert pool.running
     again = tmp_path / "after.mbox"
     write_mbox(again, [bytes(promo_message(i)) for i in range(100, 103)])
-    after = final(runtime, runtime.control.start_scan(mbox_account(runtime, again)).id, timeout=60)
+    after = final(core, core.control.start_scan(mbox_account(core, again)).id, timeout=60)
     assert after.state.name == "COMPLETED" and after.scanned == 3, after.error
-    assert {promo_code(i) for i in range(100, 103)} <= {c.code for c in runtime.queries.codes()}
+    assert {promo_code(i) for i in range(100, 103)} <= {c.code for c in core.queries.codes()}
 
 
 def _append_oversized(mbox: Path, size: int) -> str:
@@ -345,8 +345,8 @@ def _append_oversized(mbox: Path, size: int) -> str:
     return "oversized@example.org"
 
 
-def _message_rows(runtime: Runtime, account: int) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(runtime.paths.database_file) as db:
+def _message_rows(core: Core, account: int) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(core.paths.database_file) as db:
         return db.execute(
             "SELECT provider_id, error, subject FROM scanned_message WHERE account_id = ?", (account,)
         ).fetchall()

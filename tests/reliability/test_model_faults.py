@@ -1,7 +1,7 @@
 """Model faults: with the AI layer on, a model that is slow, rate-limited, babbling or lying costs
 nothing — the scan completes from the rules and the database holds no code the mail does not.
 
-Each fault kind gets its own scan (real Runtime, embedded Redis, SQLite, huey worker) with a real
+Each fault kind gets its own scan (real Core, embedded Redis, SQLite, huey worker) with a real
 AiExtractor and openai client pointed at FakeOpenAI: the extractor's circuit breaker state must
 not carry from one kind to the next, and each kind's counts are reported separately.
 """
@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fakes.openai_server import FakeOpenAI, codes_json
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, Job, JobState
 from guard_inbox.extraction.ai import AiExtractor, AiSettings, AiStats
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
@@ -100,16 +100,17 @@ def run_kind(tmp: Path, kind: str, count: int, timeout: float) -> KindResult:
                                     api_key=fake.api_key, all_messages=True,
                                     timeout_seconds=AI_TIMEOUT if kind == "timeout" else CALM_TIMEOUT))
         paths = AppPaths(tmp / "data").ensure()
-        runtime = Runtime(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
-                          ExtractionPipeline(ai=ai))
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline(ai=ai))
+        core.open_queue()
         try:
-            account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), mbox.name).id
-            runtime.start_workers(1)
+            account = core.repository.add_account(AccountKind.MBOX, str(mbox), mbox.name).id
+            core.start_workers(1)
             started = time.monotonic()
-            job = final(runtime, runtime.control.start_scan(account).id, timeout)
+            job = final(core, core.control.start_scan(account).id, timeout)
             seconds = time.monotonic() - started
         finally:
-            runtime.close()
+            core.close()
             ai.close()
         requests = len(fake.requests)
     return KindResult(job, db_codes(paths.database_file), ai.stats, requests, invented, seconds)

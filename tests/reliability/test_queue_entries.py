@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Figures
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import JobState
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.jobs.serializer import JsonSerializer, RefusedMessage
 from job_kit import final, mbox_account
 from mailgen import write_mbox
@@ -29,21 +29,21 @@ class Exploit:
 
 
 def test_a_crafted_pickle_in_redis_runs_no_code_and_the_worker_scans_on(
-    runtime: Runtime, tmp_path: Path, caplog: pytest.LogCaptureFixture, figures: Figures
+    core: Core, tmp_path: Path, caplog: pytest.LogCaptureFixture, figures: Figures
 ) -> None:
     marker = tmp_path / "pwned"
     # What any client of a shared Redis can do: write raw bytes where huey reads its tasks.
-    runtime.huey.storage.enqueue(pickle.dumps(Exploit(marker)), priority=100)
-    runtime.huey.storage.enqueue(b"\x00junk that is no task", priority=100)
-    runtime.huey.storage.enqueue(b'{"format": "guard-inbox-task/1", "id": "x", "name": "os.system",'
+    core.huey.storage.enqueue(pickle.dumps(Exploit(marker)), priority=100)
+    core.huey.storage.enqueue(b"\x00junk that is no task", priority=100)
+    core.huey.storage.enqueue(b'{"format": "guard-inbox-task/1", "id": "x", "name": "os.system",'
                                  b' "args": ["touch pwned"]}', priority=100)
     mailbox = tmp_path / "mail.mbox"
     expected = write_mbox(mailbox, 5)
-    account = mbox_account(runtime, mailbox)
+    account = mbox_account(core, mailbox)
 
     with caplog.at_level(logging.WARNING, logger="guard_inbox.jobs"):
-        runtime.start_workers(1)
-        job = final(runtime, runtime.control.start_scan(account).id)
+        core.start_workers(1)
+        job = final(core, core.control.start_scan(account).id)
 
     refusals = [r.getMessage() for r in caplog.records if "Refused an entry" in r.getMessage()]
     figures.record("crafted entries (pickle, junk, foreign task)", 3)
@@ -51,18 +51,18 @@ def test_a_crafted_pickle_in_redis_runs_no_code_and_the_worker_scans_on(
     figures.record("entries refused with a log line", len(refusals), "3")
     figures.record("next scan", f"{job.state.name} in {job.attempts} attempt(s)", "COMPLETED in 1")
     assert job.state is JobState.COMPLETED
-    assert {c.code for c in runtime.queries.codes()} == expected
+    assert {c.code for c in core.queries.codes()} == expected
     assert not marker.exists()
     assert len(refusals) == 3, refusals
-    assert runtime.control.stats().waiting == 0
+    assert core.control.stats().waiting == 0
 
 
-def test_tasks_are_json_on_the_wire(runtime: Runtime, tmp_path: Path) -> None:
-    account = mbox_account(runtime, tmp_path / "mail.mbox")
-    job = runtime.control.start_scan(account)
-    (raw,) = runtime.huey.storage.enqueued_items()
+def test_tasks_are_json_on_the_wire(core: Core, tmp_path: Path) -> None:
+    account = mbox_account(core, tmp_path / "mail.mbox")
+    job = core.control.start_scan(account)
+    (raw,) = core.huey.storage.enqueued_items()
     assert raw.startswith(b"{") and b'"args":[%d]' % job.id in raw
-    assert runtime.queue.queued_job_ids() == {job.id}
+    assert core.queue.queued_job_ids() == {job.id}
 
 
 @pytest.mark.parametrize("entry", [

@@ -1,6 +1,6 @@
 """Redis goes away for ~3 s in the middle of a scan, then comes back.
 
-Three ways it happens, all on an in-process Runtime with real worker threads:
+Three ways it happens, all on an in-process Core with real worker threads:
 
 - ``embedded-stall``: the embedded redis-server is frozen (SIGSTOP) and thawed (SIGCONT);
 - ``embedded-killed``: the embedded redis-server crashes (SIGKILL); nobody but the app itself
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import pytest
 from _crash_redis import ExternalRedis, answers, wait_answers
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import AccountKind, Job, JobState
 from guard_inbox.jobs.broker import BrokerInfo
-from guard_inbox.jobs.runtime import Runtime
 from mailgen import write_mbox
 
 if TYPE_CHECKING:  # annotations only: `conftest` names more than one module here
@@ -92,51 +92,51 @@ class Result:
     scanned_during_outage: int = 0
 
 
-def poll_job(runtime: Runtime, job_id: int, predicate: Callable[[Job], bool],
+def poll_job(core: Core, job_id: int, predicate: Callable[[Job], bool],
              timeout: float) -> Job:
     deadline = time.monotonic() + timeout
-    job = runtime.queries.job(job_id)
+    job = core.queries.job(job_id)
     assert job is not None
     while not predicate(job) and time.monotonic() < deadline:
         time.sleep(0.02)
-        job = runtime.queries.job(job_id)
+        job = core.queries.job(job_id)
         assert job is not None
     return job
 
 
-def newest_job_of(runtime: Runtime, account_id: int) -> Job:
-    jobs = [j for j in runtime.queries.recent_jobs() if j.account_id == account_id]
+def newest_job_of(core: Core, account_id: int) -> Job:
+    jobs = [j for j in core.queries.recent_jobs() if j.account_id == account_id]
     assert jobs, f"no job was created for account {account_id}"
     return max(jobs, key=lambda j: j.id)
 
 
-def pairs_of(runtime: Runtime) -> list[tuple[str, str]]:
-    return [(c.merchant, c.code) for c in runtime.queries.codes()]
+def pairs_of(core: Core) -> list[tuple[str, str]]:
+    return [(c.merchant, c.code) for c in core.queries.codes()]
 
 
-def ride_out(runtime: Runtime, outage: Outage, tmp_path: Path, messages: int,
+def ride_out(core: Core, outage: Outage, tmp_path: Path, messages: int,
              app_restarts: BrokerInfo | None = None) -> tuple[Result, set[str]]:
     """Scan a large mailbox, take Redis away at 25 %, ask for another scan meanwhile."""
     big, small = tmp_path / "large.mbox", tmp_path / "requested.mbox"
     expected = write_mbox(big, messages, every_nth_without_code=7)
     expected |= write_mbox(small, 40, start=100_000)
-    repo = runtime.repository
+    repo = core.repository
     big_id = repo.add_account(AccountKind.MBOX, str(big), big.name).id
     small_id = repo.add_account(AccountKind.MBOX, str(small), small.name).id
-    runtime.start_workers(2)
+    core.start_workers(2)
     result = Result()
 
-    scan = runtime.control.start_scan(big_id)
-    at = poll_job(runtime, scan.id, lambda j: j.scanned >= messages // 4 or j.state.is_final,
+    scan = core.control.start_scan(big_id)
+    at = poll_job(core, scan.id, lambda j: j.scanned >= messages // 4 or j.state.is_final,
                   SCAN_TIMEOUT)
     assert at.state is JobState.IN_PROGRESS, f"the scan ended before the outage: {at}"
-    before = set(pairs_of(runtime))
-    scanned_at_down = runtime.queries.job(scan.id).scanned  # type: ignore[union-attr]
+    before = set(pairs_of(core))
+    scanned_at_down = core.queries.job(scan.id).scanned  # type: ignore[union-attr]
 
     outage.start()
     started = time.monotonic()
     try:
-        job = runtime.control.start_scan(small_id)
+        job = core.control.start_scan(small_id)
         result.enqueue = f"queued without error after {time.monotonic() - started:.1f} s"
         result.requested = job
     except KnownError as exc:
@@ -152,20 +152,20 @@ def ride_out(runtime: Runtime, outage: Outage, tmp_path: Path, messages: int,
     elif app_restarts is not None and wait_answers(app_restarts, RECOVERY_TIMEOUT):
         result.back_at = time.monotonic()
     result.scanned_during_outage = (
-        runtime.queries.job(scan.id).scanned - scanned_at_down  # type: ignore[union-attr]
+        core.queries.job(scan.id).scanned - scanned_at_down  # type: ignore[union-attr]
     )
     if result.back_at is None:
         # Redis stays down: the rest would only measure how slowly a scan crawls without it.
-        result.scan = runtime.queries.job(scan.id)
-        result.requested = newest_job_of(runtime, small_id)
+        result.scan = core.queries.job(scan.id)
+        result.requested = newest_job_of(core, small_id)
         return result, expected
 
-    result.scan = poll_job(runtime, scan.id, lambda j: j.state.is_final, SCAN_TIMEOUT)
+    result.scan = poll_job(core, scan.id, lambda j: j.state.is_final, SCAN_TIMEOUT)
     result.scan_done_at = time.monotonic()
-    requested = newest_job_of(runtime, small_id)
-    result.requested = poll_job(runtime, requested.id, lambda j: j.state.is_final, PICKUP_TIMEOUT)
+    requested = newest_job_of(core, small_id)
+    result.requested = poll_job(core, requested.id, lambda j: j.state.is_final, PICKUP_TIMEOUT)
 
-    after = pairs_of(runtime)
+    after = pairs_of(core)
     got = {code for _, code in after}
     result.lost = len(expected - got)
     result.lost_from_before = len(before - set(after))
@@ -209,20 +209,20 @@ def check(result: Result) -> None:
         f"back: {requested}")
 
 
-def owned_redis_pid(runtime: Runtime) -> int:
-    server = runtime.embedded_broker if runtime.broker.embedded else None
-    assert server is not None and server.pid is not None, "this runtime should own its Redis"
+def owned_redis_pid(core: Core) -> int:
+    server = core.embedded_broker if core.broker.embedded else None
+    assert server is not None and server.pid is not None, "this core should own its Redis"
     return server.pid
 
 
 def test_embedded_redis_stalls_for_3_s(
-    make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures
+    make_core: Callable[..., Core], tmp_path: Path, scale: Scale, figures: Figures
 ) -> None:
-    runtime = make_runtime()
-    pid = owned_redis_pid(runtime)
+    core = make_core()
+    pid = owned_redis_pid(core)
     outage = Outage(lambda: os.kill(pid, signal.SIGSTOP), lambda: os.kill(pid, signal.SIGCONT))
     try:
-        result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000))
+        result, _ = ride_out(core, outage, tmp_path, scale.pick(700, 4000))
     finally:
         os.kill(pid, signal.SIGCONT)  # never leave a frozen server behind
     report(figures, "embedded-stall", result)
@@ -230,16 +230,16 @@ def test_embedded_redis_stalls_for_3_s(
 
 
 def test_embedded_redis_crashes_and_the_app_restarts_it(
-    make_runtime: Callable[..., Runtime], tmp_path: Path, scale: Scale, figures: Figures
+    make_core: Callable[..., Core], tmp_path: Path, scale: Scale, figures: Figures
 ) -> None:
-    runtime = make_runtime()
-    pid = owned_redis_pid(runtime)
+    core = make_core()
+    pid = owned_redis_pid(core)
     outage = Outage(lambda: os.kill(pid, signal.SIGKILL), None)
-    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000),
-                         app_restarts=runtime.broker)
+    result, _ = ride_out(core, outage, tmp_path, scale.pick(700, 4000),
+                         app_restarts=core.broker)
     report(figures, "embedded-killed", result)
     figures.record("embedded-killed: app restarted its redis-server",
-                   "yes" if answers(runtime.broker) else "no", "yes")
+                   "yes" if answers(core.broker) else "no", "yes")
     check(result)
 
 
@@ -254,12 +254,12 @@ def external_redis(tmp_path: Path) -> Iterator[ExternalRedis]:
 
 
 def test_external_redis_restarts(
-    make_runtime: Callable[..., Runtime], external_redis: ExternalRedis, tmp_path: Path,
+    make_core: Callable[..., Core], external_redis: ExternalRedis, tmp_path: Path,
     scale: Scale, figures: Figures,
 ) -> None:
-    runtime = make_runtime(broker__url=external_redis.url)
-    assert not runtime.broker.embedded and runtime.embedded_broker is None
+    core = make_core(broker__url=external_redis.url)
+    assert not core.broker.embedded and core.embedded_broker is None
     outage = Outage(external_redis.stop, external_redis.start)
-    result, _ = ride_out(runtime, outage, tmp_path, scale.pick(700, 4000))
+    result, _ = ride_out(core, outage, tmp_path, scale.pick(700, 4000))
     report(figures, "external", result)
     check(result)

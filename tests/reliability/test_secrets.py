@@ -3,7 +3,7 @@ Redis is reachable only through its private socket with its password.
 
 The account is added by the real CLI in a subprocess whose keyring is keyring's `fail` backend
 (PYTHON_KEYRING_BACKEND), so the app falls back to `tokens.json`. The scan then runs in this
-process through the composition root (bootstrap.build_runtime with the same token file, logging
+process through the composition root (bootstrap.build_core with the same token file, logging
 set up by logs.setup_logging) so the embedded Redis is still up to be inspected, the RAM log ring
 holds the scan for a crash report, and the first Gmail call meets an expired access token (a
 refresh mints a new one that must not leak either). The CSV comes from the CLI `export` command;
@@ -33,7 +33,7 @@ from redis.retry import Retry
 
 from fakes import FakeGmail, FakeGoogleOAuth
 from gmail_kit import sign_in, trail_code, trail_promo
-from guard_inbox.bootstrap import build_runtime
+from guard_inbox.bootstrap import build_core
 from guard_inbox.domain.models import AccountKind, JobState
 from guard_inbox.logs import RingBufferHandler, setup_logging
 from guard_inbox.mail.gmail.tokens import FileTokenStore
@@ -235,15 +235,16 @@ def test_secrets_stay_in_the_token_file_and_redis_stays_private(
     ring = app_logging(paths.log_file)
     settings = Settings(paths.settings_file, env={})
     settings.override("gmail.endpoint", gmail.base_url)
-    runtime = build_runtime(paths, settings, FileTokenStore(paths.token_file))
+    core = build_core(paths, settings, FileTokenStore(paths.token_file))
     try:
-        [account] = [a for a in runtime.queries.accounts() if a.kind is AccountKind.GMAIL]
-        runtime.start_workers(1)
+        core.open_queue()
+        [account] = [a for a in core.queries.accounts() if a.kind is AccountKind.GMAIL]
+        core.start_workers(1)
         started = time.monotonic()
-        job = final(runtime, runtime.control.start_scan(account.id).id, float(scale.pick(90, 600)))
+        job = final(core, core.control.start_scan(account.id).id, float(scale.pick(90, 600)))
         scan_seconds = time.monotonic() - started
         assert job.state is JobState.COMPLETED, job.error
-        assert {c.code for c in runtime.queries.codes()} == {trail_code(i) for i in range(count)}
+        assert {c.code for c in core.queries.codes()} == {trail_code(i) for i in range(count)}
         assert oauth.refresh_requests >= 1
 
         export = tmp_path / "codes.csv"
@@ -253,26 +254,26 @@ def test_secrets_stay_in_the_token_file_and_redis_stays_private(
 
         secrets = [*oauth.issued_access_tokens, *oauth.issued_refresh_tokens, oauth.client_secret]
         assert len(oauth.issued_access_tokens) >= 2  # sign-in + the refresh during the scan
-        broker = runtime.broker
-        embedded = runtime.embedded_broker
+        broker = core.broker
+        embedded = core.embedded_broker
         assert embedded is not None and embedded.pid is not None and broker.socket_path
         pid = embedded.pid
 
         db_files = sorted(data.glob("guard-inbox.sqlite3*"))
         assert any(p.name.endswith("-wal") for p in db_files), db_files  # checked while the WAL is live
         db_hits = sum(occurrences(p.read_bytes(), secrets) for p in db_files)
-        keys, values = redis_dump(runtime.redis)
+        keys, values = redis_dump(core.redis)
         redis_hits = occurrences(values, secrets)
         aof = [p for p in paths.redis_dir.rglob("*.aof*") if p.is_file()]
         aof_hits = sum(occurrences(p.read_bytes(), secrets) for p in aof)
         listeners = tcp_listeners_of(pid)
-        port_setting = runtime.redis.config_get("port").get("port")
-        run_id = str(runtime.redis.info("server")["run_id"])
+        port_setting = core.redis.config_get("port").get("port")
+        run_id = str(core.redis.info("server")["run_id"])
         tcp_ours = [port for port in PROBED_PORTS if tcp_is_ours(port, broker.password, run_id)]
         anonymous = raw_redis(broker.socket_path, "PING", "GET anything")
         wrong = raw_redis(broker.socket_path, "AUTH not-the-password", "PING")
     finally:
-        runtime.close()
+        core.close()
 
     logs = [p for p in paths.log_dir.rglob("*") if p.is_file()] + list(paths.redis_dir.rglob("*.log"))
     # The log and its rotations (a soak-sized scan logs every SQL statement past 2 MB).

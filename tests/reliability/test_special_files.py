@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Figures
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import JobState
-from guard_inbox.jobs.runtime import Runtime
 from job_kit import final, mbox_account
 from mailgen import promo_code, promo_message
 
@@ -42,29 +42,29 @@ def folder_with_special_files(root: Path) -> set[str]:
 
 
 def test_a_folder_with_a_fifo_dev_zero_and_a_sparse_4gb_file_scans_to_completion(
-    runtime: Runtime, tmp_path: Path, figures: Figures
+    core: Core, tmp_path: Path, figures: Figures
 ) -> None:
     folder = tmp_path / "takeout"
     expected = folder_with_special_files(folder)
-    account = mbox_account(runtime, folder)
-    runtime.start_workers(1)
+    account = mbox_account(core, folder)
+    core.start_workers(1)
     started = time.monotonic()
-    job = final(runtime, runtime.control.start_scan(account).id, timeout=120)
+    job = final(core, core.control.start_scan(account).id, timeout=120)
     seconds = time.monotonic() - started
 
-    with sqlite3.connect(runtime.paths.database_file) as db:
+    with sqlite3.connect(core.paths.database_file) as db:
         notes = dict(db.execute(
             "SELECT provider_id, error FROM scanned_message WHERE account_id = ? AND error != ''",
             (account,)).fetchall())
     figures.record("job outcome", f"{job.state.name} {job.scanned}/{job.total}", "COMPLETED 9/9")
     figures.record("attempts", job.attempts, "1")
     figures.record("special files recorded unreadable with a note", len(notes), "3")
-    figures.record("good messages' codes kept", len({c.code for c in runtime.queries.codes()}), "6")
+    figures.record("good messages' codes kept", len({c.code for c in core.queries.codes()}), "6")
     figures.record("scan seconds", round(seconds, 1))
 
     assert job.state is JobState.COMPLETED, job.error
     assert (job.scanned, job.total, job.attempts) == (9, 9, 1)
-    assert {c.code for c in runtime.queries.codes()} == expected
+    assert {c.code for c in core.queries.codes()} == expected
     assert notes == {
         "file:x.eml": f"{folder / 'x.eml'} is a pipe, not a mail file; skipped.",
         "file:zero.eml": f"{folder / 'zero.eml'} is a device, not a mail file; skipped.",

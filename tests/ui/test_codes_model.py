@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage, StoredCode
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.services.queries import Queries
 from guard_inbox.ui.format import human_size, is_expiring, relative_expiry, relative_time
 from guard_inbox.ui.models.codes_model import (
@@ -33,12 +33,12 @@ from guard_inbox.ui.taskman import TaskManager
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def seed(runtime: Runtime, count: int, *, start: int = 0, address: str = "/mail/demo.mbox") -> int:
+def seed(core: Core, count: int, *, start: int = 0, address: str = "/mail/demo.mbox") -> int:
     """``count`` codes CODE<i>, one per message; code i was first seen i hours ago and
     expires i days from NOW (code 0 has no end date). Returns the account id."""
-    repo = runtime.repository
+    repo = core.repository
     account = repo.find_account(address) or repo.add_account(AccountKind.MBOX, address, "demo")
-    job = runtime.job_repository.create(account.id, 100, "manual")
+    job = core.job_repository.create(account.id, 100, "manual")
     results = []
     for i in range(start, start + count):
         shop = f"Shop {i % 5}"
@@ -80,6 +80,12 @@ class SpyQueries(Queries):
 
 
 @pytest.fixture
+def core(make_core: Callable[..., Core]) -> Core:
+    """The codes list reads the database only: no broker for these tests."""
+    return make_core(stages="database")
+
+
+@pytest.fixture
 def tasks() -> Iterator[TaskManager]:
     manager = TaskManager()
     yield manager
@@ -87,8 +93,8 @@ def tasks() -> Iterator[TaskManager]:
 
 
 @pytest.fixture
-def spy(runtime: Runtime) -> SpyQueries:
-    return SpyQueries(runtime.queries)
+def spy(core: Core) -> SpyQueries:
+    return SpyQueries(core.queries)
 
 
 def make_model(
@@ -131,9 +137,9 @@ def test_relative_wording() -> None:
 
 
 # -- the model -----------------------------------------------------------------------------
-def test_passes_the_model_tester(qtbot: QtBot, qtmodeltester: ModelTester, runtime: Runtime,
+def test_passes_the_model_tester(qtbot: QtBot, qtmodeltester: ModelTester, core: Core,
                                  spy: SpyQueries, tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 250)
+    seed(core, 250)
     model = make_model(qtbot, spy, tasks)
     qtmodeltester.check(model, force_py=True)  # also calls fetchMore: rows 200..249 appear
     assert model.rowCount() == 250
@@ -141,9 +147,9 @@ def test_passes_the_model_tester(qtbot: QtBot, qtmodeltester: ModelTester, runti
     qtmodeltester.check(model, force_py=True)
 
 
-def test_reads_ids_then_one_page_and_more_on_fetch(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
+def test_reads_ids_then_one_page_and_more_on_fetch(qtbot: QtBot, core: Core, spy: SpyQueries,
                                                    tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 1000)
+    seed(core, 1000)
     model = make_model(qtbot, spy, tasks)
     assert "MainThread" not in spy.threads  # every read ran on the task manager's threads
     assert (model.total, model.rowCount(), spy.reads) == (1000, 200, [200])
@@ -168,9 +174,9 @@ def test_reads_ids_then_one_page_and_more_on_fetch(qtbot: QtBot, runtime: Runtim
 
 
 def test_unloaded_rows_show_a_placeholder_until_their_page_arrives(
-    qtbot: QtBot, runtime: Runtime, spy: SpyQueries, tasks: TaskManager
+    qtbot: QtBot, core: Core, spy: SpyQueries, tasks: TaskManager
 ) -> None:
-    seed(runtime, 300)
+    seed(core, 300)
     model = make_model(qtbot, spy, tasks)
     spy.gate.clear()  # hold row reads
     model.fetchMore(QModelIndex())
@@ -184,15 +190,15 @@ def test_unloaded_rows_show_a_placeholder_until_their_page_arrives(
     assert displayed(model, 250) == "CODE0250"
 
 
-def test_painting_a_stale_row_rereads_its_page(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
+def test_painting_a_stale_row_rereads_its_page(qtbot: QtBot, core: Core, spy: SpyQueries,
                                                tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 300)
+    seed(core, 300)
     model = make_model(qtbot, spy, tasks)
     with qtbot.waitSignal(model.rows_loaded, timeout=10000):
         model.fetchMore(QModelIndex())
     code = model.code_at(250)
     assert code is not None and not code.used
-    runtime.repository.set_code_used(code.id, True)
+    core.repository.set_code_used(code.id, True)
     with qtbot.waitSignal(model.loaded, timeout=10000):
         model.refresh()  # same ids: rows beyond the first page are kept, marked stale
     assert displayed(model, 250) == "CODE0250"  # the old row while the new one is read
@@ -202,10 +208,10 @@ def test_painting_a_stale_row_rereads_its_page(qtbot: QtBot, runtime: Runtime, s
     assert model.data(model.index(250, MERCHANT), Qt.ItemDataRole.ForegroundRole) == muted()
 
 
-def test_search_filters_and_account(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
+def test_search_filters_and_account(qtbot: QtBot, core: Core, spy: SpyQueries,
                                     tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 30)
-    other = seed(runtime, 5, start=100, address="/mail/other.mbox")
+    seed(core, 30)
+    other = seed(core, 5, start=100, address="/mail/other.mbox")
     model = make_model(qtbot, spy, tasks)
     assert model.total == 35
 
@@ -219,17 +225,17 @@ def test_search_filters_and_account(qtbot: QtBot, runtime: Runtime, spy: SpyQuer
     assert ask(account_id=other) == [f"CODE{i:04d}" for i in range(100, 105)]
     assert ask(status="expiring", expiring_days=2) == ["CODE0001", "CODE0002"]
     for i in (3, 4):
-        (code_id,) = runtime.repository.code_ids(CodeQuery(search=f"code000{i}"))
-        runtime.repository.set_code_used(code_id, True)
+        (code_id,) = core.repository.code_ids(CodeQuery(search=f"code000{i}"))
+        core.repository.set_code_used(code_id, True)
     assert ask(status="used") == ["CODE0003", "CODE0004"]
     assert "CODE0003" not in ask(status="active")
     assert ask(search="nothing like this") == []
     assert model.rowCount() == 0
 
 
-def test_sorting_requeries_in_the_new_order(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
+def test_sorting_requeries_in_the_new_order(qtbot: QtBot, core: Core, spy: SpyQueries,
                                             tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 30)
+    seed(core, 30)
     model = make_model(qtbot, spy, tasks)
     assert displayed(model, 0) == "CODE0000"  # default: newest first seen first
     with qtbot.waitSignal(model.loaded, timeout=10000):
@@ -245,8 +251,8 @@ def test_sorting_requeries_in_the_new_order(qtbot: QtBot, runtime: Runtime, spy:
     assert model.sort_column() == MERCHANT and model.sort_order() == Qt.SortOrder.AscendingOrder
 
 
-def test_roles(qtbot: QtBot, runtime: Runtime, spy: SpyQueries, tasks: TaskManager) -> None:
-    seed(runtime, 5)
+def test_roles(qtbot: QtBot, core: Core, spy: SpyQueries, tasks: TaskManager) -> None:
+    seed(core, 5)
     model = make_model(qtbot, spy, tasks, CodeQuery(sort="code", descending=False))
     assert [displayed(model, 3, column) for column in (CODE, MERCHANT, DISCOUNT, EXPIRES, FIRST_SEEN)] == [
         "CODE0003", "Shop 3", "3% off", "in 3 days", "3 h ago",
@@ -265,9 +271,9 @@ def test_roles(qtbot: QtBot, runtime: Runtime, spy: SpyQueries, tasks: TaskManag
     assert model.headerData(EXPIRES, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "Expires"
 
 
-def test_an_older_answer_never_replaces_a_newer_query(qtbot: QtBot, runtime: Runtime, spy: SpyQueries,
+def test_an_older_answer_never_replaces_a_newer_query(qtbot: QtBot, core: Core, spy: SpyQueries,
                                                       tasks: TaskManager) -> None:  # fmt: skip
-    seed(runtime, 30)
+    seed(core, 30)
     model = CodesModel(spy, tasks, clock=lambda: NOW)
     counts: list[int] = []
     model.loaded.connect(counts.append)
@@ -280,7 +286,7 @@ def test_an_older_answer_never_replaces_a_newer_query(qtbot: QtBot, runtime: Run
 
 
 def test_a_failed_read_is_reported(
-    qtbot: QtBot, runtime: Runtime, spy: SpyQueries, tasks: TaskManager
+    qtbot: QtBot, core: Core, spy: SpyQueries, tasks: TaskManager
 ) -> None:
     spy.fail = True
     model = CodesModel(spy, tasks)

@@ -12,9 +12,10 @@ from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from guard_inbox.bootstrap.app_api import CoreApi
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage, StoredCode
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.ui.models.codes_model import CODE, MERCHANT
 from guard_inbox.ui.palette import muted
@@ -25,11 +26,11 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
 
 
-def seed(runtime: Runtime, count: int, *, start: int = 0) -> int:
+def seed(core: Core, count: int, *, start: int = 0) -> int:
     """Codes CODE<i>: code i first seen i hours before NOW, expiring in i days (0: never)."""
-    repo = runtime.repository
+    repo = core.repository
     account = repo.find_account("/mail/demo.mbox") or repo.add_account(AccountKind.MBOX, "/mail/demo.mbox")
-    job = runtime.job_repository.create(account.id, 100, "manual")
+    job = core.job_repository.create(account.id, 100, "manual")
     results = [
         (
             MailMessage(provider_id=f"msg-{i}", subject=f"Offer {i}", sender=f"Shop {i % 5} <s@x.example>",
@@ -44,6 +45,12 @@ def seed(runtime: Runtime, count: int, *, start: int = 0) -> int:
 
 
 @pytest.fixture
+def core(make_core: Callable[..., Core]) -> Core:
+    """The codes list reads the database only: no broker for these tests."""
+    return make_core(stages="database")
+
+
+@pytest.fixture
 def tasks() -> Iterator[TaskManager]:
     manager = TaskManager()
     yield manager
@@ -51,9 +58,9 @@ def tasks() -> Iterator[TaskManager]:
 
 
 @pytest.fixture
-def make_view(qtbot: QtBot, runtime: Runtime, tasks: TaskManager) -> Callable[..., CodesView]:
+def make_view(qtbot: QtBot, core: Core, tasks: TaskManager) -> Callable[..., CodesView]:
     def make(**kwargs: object) -> CodesView:
-        view = CodesView(runtime.queries, tasks, runtime.repository.set_code_used, **kwargs)  # type: ignore[arg-type]
+        view = CodesView(core.queries, tasks, CoreApi(core).mark_used, **kwargs)  # type: ignore[arg-type]
         qtbot.addWidget(view)
         view.resize(700, 400)
         view.show()
@@ -78,9 +85,9 @@ def test_empty_state_offers_the_demo_mailbox(qtbot: QtBot, make_view: Callable[.
 
 
 def test_search_is_debounced_and_says_when_nothing_matches(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 20)
+    seed(core, 20)
     view = make_view()
     assert view.search.placeholderText() == SEARCH_PLACEHOLDER
     assert view.stack.currentWidget() is view.table and view.model.rowCount() == 20
@@ -104,10 +111,10 @@ def test_search_is_debounced_and_says_when_nothing_matches(
     assert view.stack.currentWidget() is view.table and view.model.rowCount() == 20
 
 
-def test_status_filter(qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]) -> None:
-    seed(runtime, 10)
-    (used_id,) = runtime.repository.code_ids(CodeQuery(search="code0005"))
-    runtime.repository.set_code_used(used_id, True)
+def test_status_filter(qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]) -> None:
+    seed(core, 10)
+    (used_id,) = core.repository.code_ids(CodeQuery(search="code0005"))
+    core.repository.set_code_used(used_id, True)
     view = make_view()
     labels = [view.filter.itemText(i) for i in range(view.filter.count())]
     assert labels == ["All", "Active", "Expiring soon", "Used"]
@@ -126,8 +133,8 @@ def test_status_filter(qtbot: QtBot, runtime: Runtime, make_view: Callable[..., 
     assert choose("Active") == [] and view.empty_label.text() == NO_MATCH
 
 
-def test_header_click_sorts(qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]) -> None:
-    seed(runtime, 12)
+def test_header_click_sorts(qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]) -> None:
+    seed(core, 12)
     view = make_view()
     assert code_in_row(view, 0) == "CODE0000"
     header = view.table.horizontalHeader()
@@ -142,9 +149,9 @@ def test_header_click_sorts(qtbot: QtBot, runtime: Runtime, make_view: Callable[
 
 
 def test_copy_by_double_click_and_ctrl_c(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 5)
+    seed(core, 5)
     view = make_view()
     clipboard = QGuiApplication.clipboard()
     rect = view.table.visualRect(view.model.index(2, MERCHANT))
@@ -162,8 +169,8 @@ def test_copy_by_double_click_and_ctrl_c(
     assert clipboard.text() == "CODE0004" and blocker.args == ["Copied CODE0004"]
 
 
-def test_ctrl_f_focuses_search(qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]) -> None:
-    seed(runtime, 3)
+def test_ctrl_f_focuses_search(qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]) -> None:
+    seed(core, 3)
     view = make_view()
     view.table.setFocus()
     qtbot.waitUntil(view.table.hasFocus)
@@ -172,9 +179,9 @@ def test_ctrl_f_focuses_search(qtbot: QtBot, runtime: Runtime, make_view: Callab
 
 
 def test_mark_used_from_the_context_menu_updates_the_row(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 5)
+    seed(core, 5)
     view = make_view()
     view.table.selectRow(1)
     menu = view.context_menu()
@@ -187,13 +194,13 @@ def test_mark_used_from_the_context_menu_updates_the_row(
     assert view.model.data(view.model.index(1, MERCHANT), Qt.ItemDataRole.ForegroundRole) == muted()
     assert view.selected_code() == view.model.code_at(1)  # the selection survived the refresh
     assert view.context_menu().actions()[1].text() == "Mark unused"
-    assert runtime.repository.codes_by_ids([view.model.code_at(1).id])[0].used  # type: ignore[union-attr]
+    assert core.repository.codes_by_ids([view.model.code_at(1).id])[0].used  # type: ignore[union-attr]
 
 
 def test_a_code_leaving_the_filter_selects_the_next_one(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 6)
+    seed(core, 6)
     view = make_view()
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         view.filter.setCurrentIndex(1)  # Active
@@ -208,9 +215,9 @@ def test_a_code_leaving_the_filter_selects_the_next_one(
 
 
 def test_gmail_and_source_actions(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    account_id = seed(runtime, 3)
+    account_id = seed(core, 3)
     opened: list[QUrl] = []
 
     def open_url(url: QUrl) -> bool:
@@ -229,9 +236,9 @@ def test_gmail_and_source_actions(
 
 
 def test_refresh_keeps_selection_and_scroll_position(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 1000)
+    seed(core, 1000)
     view = make_view()
     model, table = view.model, view.table
     assert model.rowCount() == 200
@@ -246,8 +253,8 @@ def test_refresh_keeps_selection_and_scroll_position(
         view.refresh()  # nothing changed
     assert table.rowAt(0) == top and view.selected_code() == selected
 
-    seed(runtime, 1, start=-1)  # seen an hour from now: sorts first, every row moves down one
-    runtime.repository.set_code_used(selected.id, True)
+    seed(core, 1, start=-1)  # seen an hour from now: sorts first, every row moves down one
+    core.repository.set_code_used(selected.id, True)
     with qtbot.waitSignal(model.loaded, timeout=5000):
         view.refresh()
     assert code_in_row(view, 0) == "CODE-001"
@@ -259,9 +266,9 @@ def test_refresh_keeps_selection_and_scroll_position(
 
 
 def test_view_asks_for_the_next_page_when_scrolled_to_the_end(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    seed(runtime, 1000)
+    seed(core, 1000)
     view = make_view()
     assert view.model.rowCount() == 200 and not view.model.is_loaded(200)
     with qtbot.waitSignal(view.model.rows_loaded, timeout=5000):
@@ -270,9 +277,9 @@ def test_view_asks_for_the_next_page_when_scrolled_to_the_end(
 
 
 def test_account_filter_and_current_query(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
-    account_id = seed(runtime, 4)
+    account_id = seed(core, 4)
     view = make_view()
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         view.set_account(account_id + 1)
@@ -284,7 +291,7 @@ def test_account_filter_and_current_query(
 
 
 def test_the_demo_mailbox_fills_the_view(
-    qtbot: QtBot, runtime: Runtime, make_view: Callable[..., CodesView]
+    qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]
 ) -> None:
     generator = runpy.run_path(str(DEMO / "make_demo.py"))
     mbox = DEMO / "demo.mbox"
@@ -297,9 +304,9 @@ def test_the_demo_mailbox_fills_the_view(
     messages = [m for m in box.fetch(box.list_ids(frozenset())) if isinstance(m, MailMessage)]
     assert len(messages) == len(mails)
     pipeline = ExtractionPipeline()
-    account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), "demo.mbox")
-    job = runtime.job_repository.create(account.id, 100, "manual")
-    runtime.repository.record_scan_results(account.id, job.id, [(m, pipeline.extract(m)) for m in messages])
+    account = core.repository.add_account(AccountKind.MBOX, str(mbox), "demo.mbox")
+    job = core.job_repository.create(account.id, 100, "manual")
+    core.repository.record_scan_results(account.id, job.id, [(m, pipeline.extract(m)) for m in messages])
 
     view = make_view()
     assert view.stack.currentWidget() is view.table

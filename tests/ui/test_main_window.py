@@ -8,16 +8,17 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from guard_inbox.bootstrap.app_api import CoreApi
+from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, JobState
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.ui.main_window import MainWindow
 from guard_inbox.ui.models.jobs_model import STATUS
 from mailgen import write_mbox
 
 
 @pytest.fixture
-def window(qtbot: QtBot, runtime: Runtime) -> MainWindow:
-    window = MainWindow(runtime)
+def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> MainWindow:
+    window = MainWindow(api, core.settings, tmp_path / "window.ini")
     qtbot.addWidget(window)
     window.show()
     window.start_background()
@@ -41,11 +42,11 @@ def test_try_the_demo_mailbox_shows_codes(qtbot: QtBot, window: MainWindow) -> N
 
 
 def test_scan_now_appears_pending_at_once_then_completes(
-    qtbot: QtBot, window: MainWindow, runtime: Runtime, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, core: Core, tmp_path: Path
 ) -> None:
     mbox = tmp_path / "shop.mbox"
     codes = write_mbox(mbox, 60)
-    runtime.repository.add_account(AccountKind.MBOX, str(mbox), "shop.mbox")
+    core.repository.add_account(AccountKind.MBOX, str(mbox), "shop.mbox")
     window.refresh_accounts()
     qtbot.waitUntil(lambda: window.accounts.list.count() == 1)
     window.scan_action.trigger()
@@ -57,11 +58,11 @@ def test_scan_now_appears_pending_at_once_then_completes(
 
 
 def test_cancel_a_running_scan_from_the_jobs_view(
-    qtbot: QtBot, window: MainWindow, runtime: Runtime, tmp_path: Path
+    qtbot: QtBot, window: MainWindow, core: Core, tmp_path: Path
 ) -> None:
     mbox = tmp_path / "big.mbox"
     write_mbox(mbox, 5000)
-    account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), "big.mbox")
+    account = core.repository.add_account(AccountKind.MBOX, str(mbox), "big.mbox")
     window._scan([account.id], 100, "manual")
     qtbot.waitUntil(lambda: job_states(window) == [JobState.IN_PROGRESS], timeout=15000)
     window.jobs.table.selectRow(0)
@@ -72,11 +73,11 @@ def test_cancel_a_running_scan_from_the_jobs_view(
 
 
 def test_export_through_the_dialog(
-    qtbot: QtBot, window: MainWindow, runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: MainWindow, core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mbox = tmp_path / "m.mbox"
     codes = write_mbox(mbox, 8)
-    account = runtime.repository.add_account(AccountKind.MBOX, str(mbox), "m.mbox")
+    account = core.repository.add_account(AccountKind.MBOX, str(mbox), "m.mbox")
     window._scan([account.id], 100, "manual")
     qtbot.waitUntil(lambda: job_states(window) == [JobState.COMPLETED], timeout=30000)
     target = tmp_path / "out.csv"
@@ -90,10 +91,10 @@ def test_export_through_the_dialog(
     qtbot.waitUntil(lambda: "Exported 8 codes" in window.statusBar().currentMessage())
 
 
-def test_tray_menu_actions(qtbot: QtBot, window: MainWindow, runtime: Runtime, tmp_path: Path) -> None:
+def test_tray_menu_actions(qtbot: QtBot, window: MainWindow, core: Core, tmp_path: Path) -> None:
     mbox = tmp_path / "t.mbox"
     write_mbox(mbox, 3)
-    runtime.repository.add_account(AccountKind.MBOX, str(mbox), "t.mbox")
+    core.repository.add_account(AccountKind.MBOX, str(mbox), "t.mbox")
     window.tray.scan_action.trigger()
     qtbot.waitUntil(lambda: job_states(window) == [JobState.COMPLETED], timeout=30000)
     window.hide()
@@ -105,9 +106,10 @@ def test_tray_menu_actions(qtbot: QtBot, window: MainWindow, runtime: Runtime, t
     assert window.tray.timer.isActive()
 
 
-def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, runtime: Runtime, tmp_path: Path) -> None:
+def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, api: CoreApi, core: Core,
+                                                  tmp_path: Path) -> None:
     state = tmp_path / "window.ini"
-    first = MainWindow(runtime, state_file=state)
+    first = MainWindow(api, core.settings, state)
     qtbot.addWidget(first)
     first.resize(700, 500)  # inside the offscreen screen (800 x 600): restoring clamps to it
     first.tabs.setCurrentIndex(2)
@@ -115,7 +117,7 @@ def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, runtime: Runtime
     first.codes.table.horizontalHeader().resizeSection(1, 217)
     first.shutdown()
 
-    second = MainWindow(runtime, state_file=state)
+    second = MainWindow(api, core.settings, state)
     qtbot.addWidget(second)
     assert second.tabs.currentIndex() == 2
     assert second.codes.filter.currentIndex() == 2

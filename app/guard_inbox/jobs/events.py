@@ -48,7 +48,8 @@ class EventBus:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def publish(self, event: JobEvent) -> None:
+    def deliver(self, event: JobEvent) -> None:
+        """To this process's listeners only: an event another process already broadcast."""
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
@@ -56,6 +57,9 @@ class EventBus:
                 listener(event)
             except Exception:
                 log.exception("Job event listener failed")
+
+    def publish(self, event: JobEvent) -> None:
+        self.deliver(event)
         if self._client is None or time.monotonic() < self._quiet_until:
             return  # the database holds the truth; a missed broadcast only delays a repaint
         payload = json.dumps({"source": self.source_id, "event": event.to_dict()})

@@ -1,4 +1,4 @@
-"""Start the Qt application around a Runtime (composition happens in bootstrap)."""
+"""Start the Qt application around the services interface (composition happens in bootstrap)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from guard_inbox.domain.models import Account
-from guard_inbox.jobs.runtime import Runtime
 from guard_inbox.logs import RingBufferHandler
+from guard_inbox.services.api import AppApi
+from guard_inbox.settings import Settings
 from guard_inbox.ui.crash import install_crash_dialog
 from guard_inbox.ui.dialogs.damaged_database import ask_to_start_afresh
 from guard_inbox.ui.icons import icon
@@ -71,12 +72,12 @@ def offer_fresh_start(message: str, argv: Sequence[str]) -> bool:
 
 
 def run_gui(
-    runtime: Runtime,
+    api: AppApi,
+    settings: Settings,
+    data_dir: Path,
     ring: RingBufferHandler,
     argv: Sequence[str],
     *,
-    connect_gmail: Callable[[], Account] | None = None,
-    save_ai_key: Callable[[str], None] | None = None,
     self_test: bool = False,
 ) -> int:
     _choose_platform()
@@ -88,15 +89,15 @@ def run_gui(
     app.setDesktopFileName("guard-inbox")
     app.setWindowIcon(icon("guard-inbox"))
     app.setQuitOnLastWindowClosed(False)  # closing the window keeps the tray app alive
-    if not self_test and ask_running_instance_to_show(runtime.paths.data_dir):
+    if not self_test and ask_running_instance_to_show(data_dir):
         print("Guard Inbox is already running; its window was brought to the front.")
         return 0
-    instance = InstanceServer(runtime.paths.data_dir)
+    instance = InstanceServer(data_dir)
     _quit_on_signals(app)
     install_crash_dialog(ring)
-    window = MainWindow(runtime, connect_gmail=connect_gmail, save_ai_key=save_ai_key)
+    window = MainWindow(api, settings, data_dir / "window.ini")
     instance.show_requested.connect(window.bring_to_front)
-    if not (runtime.settings.get("ui.start_minimised") and window.tray.available):
+    if not (settings.get("ui.start_minimised") and window.tray.available):
         window.show()
     window.start_background()
     if self_test:

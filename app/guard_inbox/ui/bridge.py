@@ -15,7 +15,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from guard_inbox.domain.models import JobEvent
-from guard_inbox.jobs.events import EventBus, RemoteEvents
+from guard_inbox.services.api import EventSource
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,12 @@ class EventBridge(QObject):
     job_changed = Signal(object)  # JobEvent
     _wake = Signal()  # emitted from any thread; delivered on the main thread
 
-    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+    def __init__(self, bus: EventSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._bus = bus
         self._lock = threading.Lock()
         self._latest: dict[int, JobEvent] = {}
         self._stop = threading.Event()
-        self._remote_thread: threading.Thread | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(FLUSH_MS)
@@ -56,22 +55,6 @@ class EventBridge(QObject):
     def _arm(self) -> None:
         if not self._stop.is_set() and not self._timer.isActive():
             self._timer.start()
-
-    def follow_remote(self, remote: RemoteEvents) -> None:
-        """Read other processes' events on a background thread (external workers)."""
-
-        def pump() -> None:
-            while not self._stop.is_set():
-                try:
-                    for event in remote.events(timeout=0.5):
-                        self.offer(event)
-                except Exception as exc:  # Redis away: keep trying, quietly
-                    log.debug("Remote events paused: %s", exc)
-                    self._stop.wait(1.0)
-            remote.close()
-
-        self._remote_thread = threading.Thread(target=pump, name="remote-events", daemon=True)
-        self._remote_thread.start()
 
     def _flush(self) -> None:
         with self._lock:

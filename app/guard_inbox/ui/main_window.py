@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -18,25 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import (
-    Account,
-    AccountKind,
-    Job,
-    JobEvent,
-    JobState,
-    Priority,
-    StoredCode,
-)
-from guard_inbox.jobs.events import RemoteEvents
-from guard_inbox.jobs.runtime import Runtime
-from guard_inbox.services.accounts import add_local_mailbox
-from guard_inbox.services.export import write_csv
-from guard_inbox.services.messages import load_source_message
+from guard_inbox.domain.models import Account, AccountKind, Job, JobState, Priority, StoredCode
+from guard_inbox.services.api import AppApi, Changes, Started
+from guard_inbox.settings import Settings
 from guard_inbox.ui import menus, notifier
+from guard_inbox.ui.account_actions import AccountActions
 from guard_inbox.ui.bridge import EventBridge
+from guard_inbox.ui.changes import ChangeHub
 from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
-from guard_inbox.ui.icons import demo_mailbox, icon
+from guard_inbox.ui.icons import icon
 from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.tray import Tray
@@ -56,21 +48,18 @@ EXPIRY_CHECK_MS = 60 * 60 * 1000
 
 
 class MainWindow(QMainWindow):
-    gmail_connect_started = Signal()
-
-    def __init__(self, runtime: Runtime, *, connect_gmail: Callable[[], Account] | None = None,
-                 save_ai_key: Callable[[str], None] | None = None,
-                 state_file: Path | None = None) -> None:
+    def __init__(self, api: AppApi, settings: Settings, state_file: Path) -> None:
         super().__init__()
-        self.runtime = runtime
-        self.settings = runtime.settings
-        self._connect_gmail = connect_gmail
-        self._save_ai_key = save_ai_key
+        self.api = api
+        self.settings = settings
         self.tasks = TaskManager(self)
+        self.hub = ChangeHub(self)
         self.bridge: EventBridge | None = None
         self._kinds: dict[int, AccountKind] = {}
         self._quitting = False
-        self._window_state = WindowState(state_file or runtime.paths.data_dir / "window.ini")
+        self._window_state = WindowState(state_file)
+        self.account_actions = AccountActions(api, self.tasks, self.hub, self, self._report,
+                                              lambda text: self.show_message(text, 8000))
         self.setWindowTitle("Guard Inbox")
         self.setWindowIcon(icon("guard-inbox"))
         self.resize(1100, 680)
@@ -87,18 +76,22 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------------
     def _build_views(self) -> None:
         self.accounts = AccountsPanel(self)
-        self.accounts.connect_gmail.connect(self.connect_gmail)
-        self.accounts.add_local.connect(self.add_local_mailbox)
-        self.accounts.reconnect.connect(lambda _id: self.connect_gmail())
+        actions = self.account_actions
+        self.accounts.connect_gmail.connect(actions.connect_gmail)
+        self.accounts.add_local.connect(actions.add_local_mailbox)
+        self.accounts.reconnect.connect(lambda _id: actions.connect_gmail())
         self.accounts.selection_changed.connect(self._account_selection_changed)
         self.codes = CodesView(
-            self.runtime.queries, self.tasks, self.runtime.repository.set_code_used,
+            self.api, self.tasks, self.api.mark_used,
             is_gmail=lambda aid: self._kinds.get(aid) is AccountKind.GMAIL, parent=self,
         )
         self.codes.status_message.connect(self.show_message)
         self.codes.show_source.connect(self.show_source)
         self.codes.demo_requested.connect(self.try_demo)
         self.jobs_model = JobsModel(self)
+        for subscriber in (self.codes.apply_changes, self.jobs_model.apply_changes,
+                           self.accounts.apply_changes, self._on_changes):
+            self.hub.changed.connect(subscriber)
         self.jobs_model.unknown_job.connect(self._load_job)
         self.jobs = JobsView(self.jobs_model, self)
         self.jobs.cancel_requested.connect(self.cancel_job)
@@ -126,8 +119,10 @@ class MainWindow(QMainWindow):
         self.scan_action = self._action("Scan Now", self.scan_now, "Ctrl+R", "scan")
         self.scan_action.setToolTip("Scan the selected accounts, or all of them (Ctrl+R)")
         self.scan_action.setEnabled(False)
-        self.connect_action = self._action("Connect Gmail…", self.connect_gmail, None, "account-gmail")
-        self.local_action = self._action("Add local mailbox…", self.add_local_mailbox, None,
+        self.connect_action = self._action("Connect Gmail…", self.account_actions.connect_gmail,
+                                           None, "account-gmail")
+        self.local_action = self._action("Add local mailbox…",
+                                         self.account_actions.add_local_mailbox, None,
                                          "account-local")
         self.export_action = self._action("Export CSV…", self.export_csv, "Ctrl+E")
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
@@ -152,25 +147,17 @@ class MainWindow(QMainWindow):
 
     # -- start-up: everything slow happens off the main thread ----------------------------------
     def start_background(self) -> None:
-        runtime = self.runtime
+        """Waits, off the main thread, for bootstrap's start of the queue and the workers."""
+        self.tasks.run(self.api.wait_started, self._on_started, self._on_start_failed)
 
-        def start() -> tuple[list[Account], list[Job]]:
-            runtime.start_workers()
-            runtime.control.reconcile()
-            return runtime.queries.accounts(), runtime.queries.recent_jobs(200)
-
-        self.tasks.run(start, self._on_started, self._on_start_failed)
-
-    def _on_started(self, result: tuple[list[Account], list[Job]]) -> None:
-        accounts, jobs = result
-        self.bridge = EventBridge(self.runtime.events, self)
-        self.bridge.job_changed.connect(self._on_job_event)
-        self.bridge.follow_remote(RemoteEvents(self.runtime.redis, self.runtime.process_id))
-        self._show_accounts(accounts)
-        self.jobs_model.set_jobs(jobs)
+    def _on_started(self, started: Started) -> None:
+        self.bridge = EventBridge(self.api.events(), self)
+        self.bridge.job_changed.connect(lambda event: self.hub.publish(Changes.of_event(event)))
+        self._show_accounts(started.accounts)
+        self.jobs_model.set_jobs(started.jobs)
         self.codes.refresh()
         self.scan_action.setEnabled(True)
-        self.status_line.show_broker(self.runtime.broker.embedded, self.runtime.broker.display)
+        self.status_line.show_broker(started.broker.embedded, started.broker.display)
         self.status_timer.start(STATUS_REFRESH_MS)
         self.queue_timer.start(QUEUE_REFRESH_MS)
         self.expiry_timer.start(EXPIRY_CHECK_MS)
@@ -199,94 +186,53 @@ class MainWindow(QMainWindow):
         self._scan([], Priority.LOW, "scheduled")
 
     def _scan(self, account_ids: list[int], priority: Priority, trigger: str) -> None:
-        control, queries = self.runtime.control, self.runtime.queries
+        api = self.api
 
-        def enqueue() -> list[Job]:
-            ids = account_ids or [a.id for a in queries.accounts()]
-            return [control.start_scan(i, priority, trigger) for i in ids]
-
-        def queued(jobs: list[Job]) -> None:
-            for job in jobs:
-                self.jobs_model.upsert(job)
+        def queued(changes: Changes) -> None:
+            self.hub.publish(changes)
             if trigger == "manual":
-                self.show_message(f"Queued {len(jobs)} scan(s)." if jobs else
+                self.show_message(f"Queued {len(changes.jobs)} scan(s)." if changes.jobs else
                                   "Add an account first: Connect Gmail or add a local mailbox.")
 
-        self.tasks.run(enqueue, queued, self._report)
+        self.tasks.run(lambda: api.scan(account_ids, priority, trigger), queued, self._report)
 
     def cancel_job(self, job_id: int) -> None:
-        self.tasks.run(lambda: self.runtime.control.cancel(job_id), self._job_loaded, self._report)
+        self.tasks.run(lambda: self.api.cancel(job_id), self.hub.publish, self._report)
 
     def retry_job(self, job_id: int) -> None:
-        self.tasks.run(lambda: self.runtime.control.retry(job_id), self._job_loaded, self._report)
+        self.tasks.run(lambda: self.api.retry(job_id), self.hub.publish, self._report)
 
     def _load_job(self, job_id: int) -> None:
-        self.tasks.run(lambda: self.runtime.queries.job(job_id), self._job_loaded)
+        self.tasks.run(lambda: self.api.job(job_id), self._job_loaded)
 
     def _job_loaded(self, job: Job | None) -> None:
         if job is not None:
             self.jobs_model.upsert(job)
 
-    def add_local_mailbox(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose an mbox file (for a folder of .eml "
-                                              "files, cancel and pick the folder)")
-        if not path:
-            path = QFileDialog.getExistingDirectory(self, "Choose a folder of .eml files")
-        if path:
-            self._add_local(Path(path), scan=True)
-
-    def _add_local(self, path: Path, scan: bool) -> None:
-        repo, control = self.runtime.repository, self.runtime.control
-
-        def add() -> list[Account]:
-            account = add_local_mailbox(repo, path)
-            if scan:
-                control.start_scan(account.id, Priority.HIGH)
-            return repo.list_accounts()
-
-        self.tasks.run(add, self._show_accounts, self._report)
-
     def try_demo(self) -> None:
-        self._add_local(demo_mailbox(), scan=True)
-        self.show_message("Scanning the demo mailbox…")
-
-    def connect_gmail(self) -> None:
-        if self._connect_gmail is None:
-            QMessageBox.information(self, "Connect Gmail", "Gmail is not available in this build.")
-            return
-        self.show_message("Sign in with Google in your browser to connect Gmail…", 60000)
-        connect = self._connect_gmail
-        self.tasks.run(connect, self._gmail_connected, self._gmail_failed)
-
-    def _gmail_connected(self, account: Account) -> None:
-        self.show_message(f"Connected {account.address}. Scanning…")
-        self.refresh_accounts()
-        self._scan([account.id], Priority.HIGH, "manual")
-
-    def _gmail_failed(self, exc: Exception) -> None:
-        QMessageBox.warning(self, "Connect Gmail", str(exc))
+        self.account_actions.try_demo()
 
     def export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export codes", "guard-inbox-codes.csv",
                                               "CSV files (*.csv)")
         if not path:
             return
-        query, queries = self.codes.current_query(), self.runtime.queries
-        self.tasks.run(lambda: write_csv(queries.codes(query), Path(path)),
+        query, api = self.codes.current_query(), self.api
+        self.tasks.run(lambda: api.export_csv(Path(path), query),
                        lambda n: self.show_message(f"Exported {n} codes to {path}", 8000),
                        self._report)
 
     def show_source(self, code: StoredCode) -> None:
-        repo, sources = self.runtime.repository, self.runtime.sources
-        self.tasks.run(lambda: load_source_message(repo, sources, code),
+        api = self.api
+        self.tasks.run(lambda: api.load_message(code),
                        lambda message: SourceViewer(message, code.code, self).show(), self._report)
 
     def open_settings(self) -> None:
-        save_key = self._save_ai_key
+        api = self.api
 
         def store_key(key: str) -> None:  # the keyring may block on D-Bus: not on this thread
-            if save_key is not None and key:
-                self.tasks.run(lambda: save_key(key), None, self._report)
+            if key:
+                self.tasks.run(lambda: api.save_ai_key(key), None, self._report)
 
         dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(),
                                 save_api_key=store_key, parent=self)
@@ -305,14 +251,13 @@ class MainWindow(QMainWindow):
                           "you before they expire.")
 
     # -- live updates -----------------------------------------------------------------------------
-    def _on_job_event(self, event: JobEvent) -> None:
-        self.jobs_model.apply_event(event)
-        self.accounts.set_scanning(event.account_id, event.state is JobState.IN_PROGRESS)
-        if event.state.is_final:
-            self.codes.refresh()
+    def _on_changes(self, changes: Changes) -> None:
+        """The window's own subscriptions: the account list, and a toast for a finished scan."""
+        if changes.accounts:
             self.refresh_accounts()
+        for event in changes.job_events:
             if event.state is JobState.COMPLETED:
-                self.tasks.run(lambda: self.runtime.queries.job(event.job_id), self._completed)
+                self.tasks.run(functools.partial(self.api.job, event.job_id), self._completed)
 
     def _completed(self, job: Job | None) -> None:
         if job is None:
@@ -326,14 +271,14 @@ class MainWindow(QMainWindow):
     def check_expiring(self) -> None:
         if not self.settings.get("notify.enabled"):
             return
-        repo, days = self.runtime.repository, int(self.settings.get("notify.expiring_days"))
+        api, days = self.api, int(self.settings.get("notify.expiring_days"))
         self.tasks.run(
-            lambda: notifier.check_expiring(repo.expiring_unnotified, repo.mark_expiry_notified, days),
+            lambda: notifier.expiring_message(api.expiring_to_announce(days)),
             lambda message: self.tray.notify(*message) if message else None,
         )
 
     def refresh_accounts(self) -> None:
-        self.tasks.run(self.runtime.queries.accounts, self._show_accounts)
+        self.tasks.run(self.api.accounts, self._show_accounts)
 
     def _show_accounts(self, accounts: list[Account]) -> None:
         self._kinds = {a.id: a.kind for a in accounts}
@@ -344,16 +289,17 @@ class MainWindow(QMainWindow):
         self.codes.set_account(selected[0] if len(selected) == 1 else None)
 
     def _update_workers_label(self) -> None:
-        pools = self.runtime.worker_pools
-        self.status_line.show_workers(sum(p.busy for p in pools), sum(p.threads for p in pools))
+        load = self.api.worker_load()  # in-process counters: no I/O
+        self.status_line.show_workers(load.busy, load.threads)
 
     def _queue_tick(self) -> None:
         if self.tabs.currentIndex() == QUEUE_TAB and self.isVisible():
             self.refresh_queue()
 
     def refresh_queue(self) -> None:
-        control, broker = self.runtime.control, self.runtime.broker.display
-        self.tasks.run(control.stats, lambda stats: self.queue.show_stats(stats, broker))
+        api = self.api
+        self.tasks.run(lambda: (api.queue_stats(), api.broker().display),
+                       lambda result: self.queue.show_stats(*result))
 
     # -- window life -------------------------------------------------------------------------------
     def bring_to_front(self) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QFont, QFontDatabase
 
 from guard_inbox.domain.models import CodeQuery, StoredCode
-from guard_inbox.services.queries import Queries
+from guard_inbox.services.api import CodeReader
 from guard_inbox.ui.format import is_expired, is_expiring, relative_expiry, relative_time
 from guard_inbox.ui.palette import danger, muted
 from guard_inbox.ui.taskman import TaskManager
@@ -55,7 +55,7 @@ class CodesModel(QAbstractTableModel):
 
     def __init__(
         self,
-        queries: Queries,
+        queries: CodeReader,
         tasks: TaskManager,
         parent: QObject | None = None,
         *,

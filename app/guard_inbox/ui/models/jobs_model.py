@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from guard_inbox.domain.models import Job, JobEvent, JobState
+from guard_inbox.services.api import Changes
 from guard_inbox.ui.icons import icon
 from guard_inbox.ui.palette import danger, success
 
@@ -112,6 +113,13 @@ class JobsModel(QAbstractTableModel):
             job = dataclasses.replace(job, account_label=previous.account_label)
         self._jobs[row] = job
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Subscribed to the change hub: jobs an action returned, then live events."""
+        for job in changes.jobs:
+            self.upsert(job)
+        for event in changes.job_events:
+            self.apply_event(event)
 
     def apply_event(self, event: JobEvent) -> None:
         row = self._rows.get(event.job_id)

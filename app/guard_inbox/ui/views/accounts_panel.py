@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from guard_inbox.domain.models import Account, AccountKind, AccountStatus
+from guard_inbox.domain.models import Account, AccountKind, AccountStatus, JobState
+from guard_inbox.services.api import Changes
 from guard_inbox.ui.icons import icon
 
 
@@ -78,6 +79,11 @@ class AccountsPanel(QWidget):
         self.list.setVisible(bool(accounts))
         self.empty.setVisible(not accounts)
         self._selection_changed()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Subscribed to the change hub: a spinner while an account's scan runs."""
+        for event in changes.job_events:
+            self.set_scanning(event.account_id, event.state is JobState.IN_PROGRESS)
 
     def set_scanning(self, account_id: int, scanning: bool) -> None:
         changed = (account_id in self._scanning) != scanning

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from guard_inbox.domain.models import CodeQuery, StoredCode
-from guard_inbox.services.queries import Queries
+from guard_inbox.services.api import Changes, CodeReader
 from guard_inbox.ui.models.codes_model import (
     CODE,
     DISCOUNT,
@@ -91,9 +91,9 @@ class CodesView(QWidget):
 
     def __init__(
         self,
-        queries: Queries,
+        codes: CodeReader,
         tasks: TaskManager,
-        mark_used: Callable[[int, bool], None],
+        mark_used: Callable[[int, bool], Changes],
         is_gmail: Callable[[int], bool] = _never,
         parent: QWidget | None = None,
         *,
@@ -108,7 +108,7 @@ class CodesView(QWidget):
         self._open_url = open_url
         self._account_id: int | None = None
         self._restore: _Place | None = None
-        self.model = CodesModel(queries, tasks, self, clock=clock)
+        self.model = CodesModel(codes, tasks, self, clock=clock)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(debounce_ms)
@@ -224,6 +224,11 @@ class CodesView(QWidget):
         """Show one account's codes (None: every account)."""
         self._account_id = account_id
         self._apply_filters()
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Subscribed to the change hub: re-read only when codes may have changed."""
+        if changes.codes:
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-read the current query, keeping selection and scroll position."""
@@ -342,7 +347,7 @@ class CodesView(QWidget):
         used, mark_used = not code.used, self._mark_used
         self._tasks.run(
             lambda: mark_used(code.id, used),
-            lambda _result: self._marked(code, used),
+            lambda changes: self._marked(code, used, changes),
             lambda exc: self._mark_failed(code, exc),
         )
 
@@ -351,11 +356,11 @@ class CodesView(QWidget):
         if shiboken6.isValid(self):
             self.status_message.emit(f"Could not update {code.code}: {exc}")
 
-    def _marked(self, code: StoredCode, used: bool) -> None:
+    def _marked(self, code: StoredCode, used: bool, changes: Changes) -> None:
         if not shiboken6.isValid(self):
             return
         self.status_message.emit(f"Marked {code.code} as {'used' if used else 'not used'}")
-        self.refresh()
+        self.apply_changes(changes)
 
     def open_in_gmail(self) -> None:
         code = self.selected_code()

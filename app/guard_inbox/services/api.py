@@ -1,0 +1,170 @@
+"""The one interface the UI and the CLI see: use cases, queries and an event source.
+
+Plain domain values cross it, never repositories, the Redis client, broker details or worker
+pools, so a window or a command cannot reach past it. Each use case that changes something
+returns ``Changes``, and each view decides on its own whether that concerns what it shows
+(Anki's ``OpChanges`` / ``operation_did_execute``). This module imports only the domain: a
+view importing it pulls in no storage, queue or mail library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from guard_inbox.domain.models import (
+    Account,
+    CodeQuery,
+    FoundCode,
+    Job,
+    JobEvent,
+    MailMessage,
+    Priority,
+    QueueStats,
+    StoredCode,
+)
+
+JobListener = Callable[[JobEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one use case (or one job event) changed: views reload only what they show."""
+
+    codes: bool = False
+    accounts: bool = False
+    jobs: tuple[Job, ...] = ()
+    job_events: tuple[JobEvent, ...] = ()
+
+    @classmethod
+    def of_event(cls, event: JobEvent) -> Changes:
+        """A job that ended may have stored codes and moved its account's last-scan time."""
+        final = event.state.is_final
+        return cls(codes=final, accounts=final, job_events=(event,))
+
+    @property
+    def anything(self) -> bool:
+        return self.codes or self.accounts or bool(self.jobs) or bool(self.job_events)
+
+
+NOTHING = Changes()
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerStatus:
+    """Where the queue lives, in words for the status bar (no client, no socket object)."""
+
+    embedded: bool
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerLoad:
+    worker_id: str
+    busy: int
+    threads: int
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """What a window shows first, read once the queue and this process's workers run."""
+
+    accounts: list[Account]
+    jobs: list[Job]
+    broker: BrokerStatus
+
+
+class EventSource(Protocol):
+    """Job events from every process; listeners run on worker threads and must stay tiny."""
+
+    def add_listener(self, listener: JobListener) -> None: ...
+
+    def remove_listener(self, listener: JobListener) -> None: ...
+
+
+class CodeReader(Protocol):
+    """What the codes list reads: ids for the whole answer, rows only for what is on screen."""
+
+    def code_ids(self, query: CodeQuery) -> list[int]: ...
+
+    def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]: ...
+
+
+class AppApi(CodeReader, Protocol):
+    """Every call may block (database, Redis, network): the UI makes them off its main thread,
+    except ``worker_load``, which reads this process's own counters."""
+
+    # -- start-up ----------------------------------------------------------------------------
+    def wait_started(self, timeout: float | None = None) -> Started:
+        """Blocks until the composition root has started the queue and workers (or raises why not)."""
+        ...
+
+    def events(self) -> EventSource: ...
+
+    # -- reading ---------------------------------------------------------------------------
+    def accounts(self) -> list[Account]: ...
+
+    def find_account(self, address: str) -> Account | None: ...
+
+    def job(self, job_id: int) -> Job | None: ...
+
+    def recent_jobs(self, limit: int = 200) -> list[Job]: ...
+
+    def codes(self, query: CodeQuery | None = None) -> list[StoredCode]: ...
+
+    def load_message(self, code: StoredCode) -> MailMessage:
+        """The email behind a code, read again from its mailbox (a KnownError if it is gone)."""
+        ...
+
+    def queue_stats(self) -> QueueStats: ...
+
+    def worker_load(self) -> WorkerLoad: ...
+
+    def broker(self) -> BrokerStatus: ...
+
+    def follow(self, job_id: int) -> Iterator[Job]:
+        """The job each time it changes, until it ends (events first, the database as truth)."""
+        ...
+
+    def extract_file(self, path: Path) -> list[FoundCode]:
+        """Codes in one .eml or .html file, without storing anything."""
+        ...
+
+    def expiring_to_announce(self, days: int) -> list[StoredCode]:
+        """Codes expiring within ``days`` not announced yet; marks them announced (once per code)."""
+        ...
+
+    # -- changing --------------------------------------------------------------------------
+    def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
+             trigger: str = "manual") -> Changes:
+        """Queues one scan per account (every account when ``account_ids`` is empty)."""
+        ...
+
+    def cancel(self, job_id: int) -> Changes: ...
+
+    def retry(self, job_id: int) -> Changes: ...
+
+    def mark_used(self, code_id: int, used: bool) -> Changes: ...
+
+    def add_local_mailbox(self, path: Path, *, scan: bool = True) -> tuple[Account, Changes]:
+        """Checks the path is a mailbox (one clear sentence if not), adds it, optionally scans."""
+        ...
+
+    def connect_gmail(self, *, open_browser: bool = True,
+                      open_url: Callable[[str], object] | None = None) -> tuple[Account, Changes]:
+        """Browser sign-in; blocks until done. A KnownError says what to set up when it cannot."""
+        ...
+
+    def add_gmail_token(self, path: Path) -> tuple[Account, Changes]: ...
+
+    def remove_gmail(self, address: str) -> tuple[Account, Changes]: ...
+
+    def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
+        """Writes the codes ``query`` selects; returns how many."""
+        ...
+
+    def save_ai_key(self, key: str) -> None:
+        """Into the keyring (or the 0600 fallback file), never the settings or the database."""
+        ...
