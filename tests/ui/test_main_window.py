@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, JobState
+from guard_inbox.services.api import Changes
 from guard_inbox.ui.main_window import MainWindow
 from guard_inbox.ui.models.jobs_model import STATUS
 from mailgen import write_mbox
@@ -124,3 +125,24 @@ def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, api: CoreApi, co
     assert second.codes.table.horizontalHeader().sectionSize(1) == 217
     assert (second.width(), second.height()) == (700, 500)
     second.shutdown()
+
+
+def test_views_reload_only_for_changes_to_what_they_show(
+    qtbot: QtBot, window: MainWindow, api: CoreApi, core: Core, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "quiet.mbox"
+    write_mbox(mbox, 2)
+    account = core.repository.add_account(AccountKind.MBOX, str(mbox), "quiet.mbox")
+    job = core.job_repository.create(account.id, 100, "manual")  # not queued: nothing runs it
+    reloads: list[int] = []
+    window.codes.model.loaded.connect(lambda *_: reloads.append(1))
+
+    window.hub.publish(Changes(jobs=(job,)))
+    assert window.jobs_model.job(job.id) == job
+    qtbot.wait(200)
+    assert reloads == []  # a job row changed: the codes list has nothing to re-read
+
+    with qtbot.waitSignal(window.codes.model.loaded, timeout=5000):
+        window.hub.publish(Changes(codes=True))
+    window.hub.publish(Changes(accounts=True))  # the window re-reads the account list
+    qtbot.waitUntil(lambda: window.accounts.list.count() == 1, timeout=5000)
