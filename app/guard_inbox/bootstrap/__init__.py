@@ -44,14 +44,8 @@ def build_core(paths: AppPaths, settings: Settings, token_store: TokenStore) -> 
     """Adapters first (mail sources, extraction), then the core that wires them; nothing opens yet."""
     from guard_inbox.bootstrap.core import Core
 
-    core: Core
-
-    def sync_state_of(account_id: int) -> str:
-        return core.repository.sync_state(account_id)
-
-    sources = build_sources(settings, token_store, sync_state_of)
-    core = Core(paths, settings, sources, LazyPipeline(build_ai(settings, token_store)))
-    return core
+    sources = build_sources(settings, token_store)
+    return Core(paths, settings, sources, LazyPipeline(build_ai(settings, token_store)))
 
 
 def build_api(core: Core, settings: Settings, token_store: TokenStore,

@@ -90,8 +90,7 @@ class LazyPipeline:
         return self._get().take_usage()
 
 
-def build_sources(settings: Settings, token_store: TokenStore,
-                  sync_state_of: Callable[[int], str]) -> SourceFactory:
+def build_sources(settings: Settings, token_store: TokenStore) -> SourceFactory:
     """Local mailboxes, and Gmail ones through Google's clients once the first one is opened."""
     from guard_inbox.services.sources import LocalSourceFactory
 
@@ -101,7 +100,6 @@ def build_sources(settings: Settings, token_store: TokenStore,
         return GmailSourceFactory(
             token_store,
             LocalSourceFactory(),
-            sync_state_of=sync_state_of,
             endpoint=settings.get("gmail.endpoint"),
             query=settings.get("gmail.query"),
             batch_size=int(settings.get("gmail.batch_size")),

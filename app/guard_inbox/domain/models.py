@@ -99,6 +99,9 @@ class Account:
     status_message: str = ""
     last_scan_at: datetime | None = None
     code_count: int = 0
+    # The source's cursor saved by the last complete scan (Gmail's historyId), where the next
+    # scan lists from. Out of repr: no secret, but noise wherever an account is shown or logged.
+    sync_state: str = field(default="", repr=False)
 
     @property
     def label(self) -> str:

@@ -39,6 +39,7 @@ def _account(row: AccountRow, code_count: int = 0) -> Account:
         status_message=row.status_message,
         last_scan_at=from_db(row.last_scan_at),
         code_count=code_count,
+        sync_state=str(row.sync_state or ""),
     )
 
 
@@ -111,10 +112,6 @@ class Repository:
             AccountRow.update(status=status.value, status_message=message).where(
                 AccountRow.id == account_id
             ).execute()
-
-    def sync_state(self, account_id: int) -> str:
-        row = AccountRow.get_or_none(AccountRow.id == account_id)
-        return "" if row is None else str(row.sync_state)
 
     def finish_account_scan(self, account_id: int, sync_state: str | None) -> None:
         updates: dict[str, object] = {"last_scan_at": utcnow()}

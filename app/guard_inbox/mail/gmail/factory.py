@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,8 +43,8 @@ _TOKEN_KEYS = ("token", "refresh_token", "token_uri", "client_id", "client_secre
 class GmailSourceFactory:
     """SourceFactory for Gmail accounts; other kinds go to ``fallback``.
 
-    ``sync_state_of(account_id)`` returns the stored cursor of an account (the repository's
-    ``sync_state``); without it every scan is a full listing.
+    A Gmail source lists from the account's stored cursor (``Account.sync_state``); an account
+    without one gets a full listing.
     """
 
     def __init__(
@@ -52,7 +52,6 @@ class GmailSourceFactory:
         token_store: TokenStore,
         fallback: SourceFactory,
         *,
-        sync_state_of: Callable[[int], str] | None = None,
         endpoint: str = "",
         query: str = DEFAULT_QUERY,
         batch_size: int = 50,
@@ -62,7 +61,6 @@ class GmailSourceFactory:
     ) -> None:
         self._store = token_store
         self._fallback = fallback
-        self._sync_state_of = sync_state_of
         self._endpoint = endpoint or DEFAULT_ENDPOINT
         self._query = query
         self._batch_size = batch_size
@@ -90,8 +88,7 @@ class GmailSourceFactory:
             self._max_results,
             timeout=self._timeout,
         )
-        stored = self._sync_state_of(account.id) if self._sync_state_of is not None else ""
-        return GmailSource(client, self._query, stored or "")
+        return GmailSource(client, self._query, account.sync_state)
 
 
 def import_token_file(path: Path | str) -> dict[str, Any]:
