@@ -19,7 +19,7 @@ from guard_inbox.domain.errors import KnownError
 from guard_inbox.jobs.control import JobControl
 from guard_inbox.jobs.registry import WorkerRegistry
 from guard_inbox.jobs.tasks import ScanQueue
-from guard_inbox.services.scan import ScanService
+from guard_inbox.services.scan import Next, ScanService
 
 log = logging.getLogger("guard_inbox.jobs")
 
@@ -91,7 +91,7 @@ class WorkerPool:
         finally:
             with self._running_lock:
                 self._running.discard(job_id)
-        if outcome.action in ("retry", "requeue"):
+        if outcome.action in (Next.RETRY, Next.REQUEUE):
             self.control.requeue(job_id, outcome.delay)
 
     def _maintain(self) -> None:

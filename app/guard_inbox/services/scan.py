@@ -6,6 +6,7 @@ into queue calls, so every rule here is testable without a broker.
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -59,16 +60,24 @@ class RetryPolicy:
         return self.base_seconds * self.factor ** (attempt - 1)
 
 
+class Next(enum.Enum):
+    """What becomes of a scan task after a run."""
+
+    DONE = "done"  # finished, failed or cancelled: nothing more to queue
+    RETRY = "retry"  # a transient failure: queue it again after the delay
+    REQUEUE = "requeue"  # not run to the end through no fault (busy account, shutdown): queue again
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the queue should do with the task after a run."""
 
-    action: str  # "done" | "retry" | "requeue"
+    action: Next
     delay: float = 0.0
     job: Job | None = None
 
 
-DONE = Outcome("done")
+DONE = Outcome(Next.DONE)
 
 
 class ScanService:
@@ -98,7 +107,7 @@ class ScanService:
             job = self.lifecycle.claim(job_id, worker_id)
         except AccountBusy as busy:
             log.info("Job %s waits: %s", job_id, busy)
-            return Outcome("requeue", BUSY_RETRY_SECONDS)
+            return Outcome(Next.REQUEUE, BUSY_RETRY_SECONDS)
         if job is None:
             return DONE  # cancelled, finished or claimed elsewhere meanwhile
         owner = job.worker_id
@@ -115,7 +124,7 @@ class ScanService:
             return DONE
         except ScanInterrupted:
             released = self.lifecycle.release(job.id, "Paused while Guard Inbox shut down.", owner=owner)
-            return Outcome("requeue", 0.0, released)
+            return Outcome(Next.REQUEUE, 0.0, released)
         except ReconnectNeeded as exc:
             self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
             self.lifecycle.fail(job.id, str(exc), owner)
@@ -156,7 +165,7 @@ class ScanService:
         log.warning("Job %s will retry in %.0f s: %s", job.id, delay, reason)
         released = self.lifecycle.release(job.id, f"Retrying in {delay:g} s: {reason}", retry_at,
                                           owner=job.worker_id)
-        return Outcome("retry", delay, released)
+        return Outcome(Next.RETRY, delay, released)
 
     def _scan(self, job: Job, shutting_down: threading.Event) -> None:
         account = self.repository.get_account(job.account_id)

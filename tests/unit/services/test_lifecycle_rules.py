@@ -16,6 +16,7 @@ import pytest
 
 from guard_inbox.domain.errors import ScanLost
 from guard_inbox.domain.models import JobEvent, JobState
+from guard_inbox.services.scan import Next
 from guard_inbox.services.workers import new_worker_id
 from job_core_kit import JobCore, job_core
 from mailgen import write_mbox
@@ -120,7 +121,7 @@ def test_a_stalled_worker_cannot_write_once_another_took_its_job_over(tmp_path: 
         outcome = core.scans.run(job.id, new_worker_id(), threading.Event())
 
         assert taken == [job.id]
-        assert outcome.action == "done"  # stops without writing or requeueing
+        assert outcome.action is Next.DONE  # stops without writing or requeueing
         now = core.job(job.id)
         assert (now.state, now.worker_id, now.attempts) == (JobState.IN_PROGRESS, OTHER_HOST, 2)
         assert now.scanned == 50  # the stalled worker's later messages were not recorded

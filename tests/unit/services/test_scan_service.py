@@ -23,7 +23,7 @@ from guard_inbox.domain.models import (
 )
 from guard_inbox.domain.ports import MailSource
 from guard_inbox.extraction.pipeline import ExtractionPipeline
-from guard_inbox.services.scan import BUSY_RETRY_SECONDS, RetryPolicy
+from guard_inbox.services.scan import BUSY_RETRY_SECONDS, Next, RetryPolicy
 from job_core_kit import Clock, JobCore, job_core
 from mailgen import write_mbox
 
@@ -42,7 +42,7 @@ def test_a_transient_failure_is_released_for_a_retry_after_the_first_delay(tmp_p
 
         outcome = core.scans.run(job.id, WORKER, threading.Event())
 
-        assert (outcome.action, outcome.delay) == ("retry", 1.0)
+        assert (outcome.action, outcome.delay) == (Next.RETRY, 1.0)
         after = core.job(job.id)
         assert after.state is JobState.PENDING and after.attempts == 1 and after.worker_id == ""
         assert after.next_attempt_at == core.clock.now() + timedelta(seconds=1)
@@ -57,7 +57,7 @@ def test_the_last_allowed_failure_fails_the_job_with_a_readable_reason(tmp_path:
 
         outcome = core.scans.run(job.id, WORKER, threading.Event())
 
-        assert outcome.action == "done"
+        assert outcome.action is Next.DONE
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.next_attempt_at is None
         assert failed.error.startswith("The mailbox ")
@@ -73,7 +73,7 @@ def test_a_permanent_failure_is_never_retried(tmp_path: Path) -> None:
 
         outcome = core.scans.run(job.id, WORKER, threading.Event())
 
-        assert outcome.action == "done"
+        assert outcome.action is Next.DONE
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.attempts == 1
         assert failed.error == f"{notes} is not an mbox file or a folder of .eml files."
@@ -98,7 +98,7 @@ def test_a_withdrawn_sign_in_fails_the_job_and_flags_the_account(tmp_path: Path)
         account = core.mbox_account(tmp_path / "m.mbox")
         job = core.lifecycle.create(account, 100, "manual")
 
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
 
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.attempts == 1
@@ -111,7 +111,7 @@ def test_a_bug_fails_the_job_once_and_points_to_the_log(tmp_path: Path) -> None:
     with job_core(tmp_path, sources=_Broken()) as core:
         job = core.lifecycle.create(core.mbox_account(tmp_path / "m.mbox"), 100, "manual")
 
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
 
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.attempts == 1
@@ -125,7 +125,7 @@ def test_checkpoints_come_every_50_messages_while_time_stands_still(tmp_path: Pa
     with job_core(tmp_path) as core:
         job = core.lifecycle.create(core.mbox_account(mbox), 100, "manual")
 
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
 
         assert _progress(core, job.id) == [0, 50, 100, 120]
         done = core.job(job.id)
@@ -175,7 +175,7 @@ def test_a_cancel_seen_at_a_checkpoint_stops_the_scan_and_keeps_what_was_found(
 
         core.bus.add_listener(cancel_once_50_are_scanned)
 
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
 
         cancelled = core.job(job.id)
         assert cancelled.state is JobState.CANCELLED
@@ -200,14 +200,14 @@ def test_a_shutdown_pauses_the_scan_at_the_next_message_and_the_rerun_resumes(
         core.bus.add_listener(quit_after_50)
         outcome = core.scans.run(job.id, WORKER, stopping)
 
-        assert (outcome.action, outcome.delay) == ("requeue", 0.0)
+        assert (outcome.action, outcome.delay) == (Next.REQUEUE, 0.0)
         paused = core.job(job.id)
         assert paused.state is JobState.PENDING and paused.worker_id == ""
         assert (paused.scanned, paused.error) == (50, "Paused while Guard Inbox shut down.")
         assert paused.next_attempt_at is None  # no waiting: it runs as soon as a worker is back
 
         core.bus.remove_listener(quit_after_50)
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
         done = core.job(job.id)
         assert done.state is JobState.COMPLETED and done.attempts == 2
         assert (done.total, done.scanned, done.codes_new) == (120, 120, 120)
@@ -227,14 +227,14 @@ def test_a_second_scan_of_a_busy_account_waits_and_does_not_count_an_attempt(
 
         outcome = core.scans.run(second.id, WORKER, threading.Event())
 
-        assert (outcome.action, outcome.delay) == ("requeue", BUSY_RETRY_SECONDS)
+        assert (outcome.action, outcome.delay) == (Next.REQUEUE, BUSY_RETRY_SECONDS)
         waiting = core.job(second.id)
         assert waiting.state is JobState.PENDING and waiting.attempts == 0
 
         core.clock.advance(19.9)  # the other worker's heartbeat is still fresh enough
-        assert core.scans.run(second.id, WORKER, threading.Event()).action == "requeue"
+        assert core.scans.run(second.id, WORKER, threading.Event()).action is Next.REQUEUE
         core.clock.advance(0.2)  # 20.1 s without a heartbeat: that worker is taken for gone
-        assert core.scans.run(second.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(second.id, WORKER, threading.Event()).action is Next.DONE
         assert core.job(second.id).state is JobState.COMPLETED
 
 
@@ -247,7 +247,7 @@ def test_a_scan_of_another_account_is_not_held_up(tmp_path: Path) -> None:
         assert core.lifecycle.claim(running.id, "other-host:7:bbbbbbbb") is not None
         other = core.lifecycle.create(core.mbox_account(free), 100, "manual")
 
-        assert core.scans.run(other.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(other.id, WORKER, threading.Event()).action is Next.DONE
         assert core.job(other.id).state is JobState.COMPLETED
 
 
@@ -282,7 +282,7 @@ def test_an_unreadable_message_is_counted_and_skipped_and_the_cursor_is_kept(
         account = core.mbox_account(tmp_path / "m.mbox")
         job = core.lifecycle.create(account, 100, "manual")
 
-        assert core.scans.run(job.id, WORKER, threading.Event()).action == "done"
+        assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
 
         done = core.job(job.id)
         assert (done.state, done.scanned) == (JobState.COMPLETED, 2)
