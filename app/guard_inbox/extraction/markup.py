@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 
 from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.extraction.layer import LayerResult
 from guard_inbox.extraction.schema import MARKER
 from guard_inbox.extraction.text import Document, build_document
 from guard_inbox.extraction.whitespace import normalise_whitespace
@@ -113,8 +114,14 @@ class MarkupExtractor:
     def extract(self, message: MailMessage) -> list[FoundCode]:
         if MARKER not in message.html:
             return []  # cheap pre-check: almost no mail carries promotion markup
-        return self.extract_document(message, build_document(message))
+        return _declared(build_document(message))
 
-    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]:
-        """The declared codes, from the objects build_document read off the parsed tree."""
-        return [*codes_from_objects(list(doc.json_ld)), *codes_from_objects(list(doc.microdata))]
+    def read_document(self, message: MailMessage, doc: Document) -> LayerResult:
+        """The declared codes; no view on whether the message offers others (``confident``
+        stays None): a sender declares codes or does not."""
+        return LayerResult(tuple(_declared(doc)))
+
+
+def _declared(doc: Document) -> list[FoundCode]:
+    """The codes of the objects build_document read off the parsed tree."""
+    return [*codes_from_objects(list(doc.json_ld)), *codes_from_objects(list(doc.microdata))]

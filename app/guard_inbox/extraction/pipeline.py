@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from guard_inbox.domain.models import FoundCode, MailMessage
-from guard_inbox.domain.ports import Extractor
+from guard_inbox.extraction.layer import DocumentLayer, LayerResult
 from guard_inbox.extraction.markup import MarkupExtractor
 from guard_inbox.extraction.merchant import merchant_from_sender, registrable_domain
 from guard_inbox.extraction.rules import RuleExtractor, looks_promotional
@@ -41,19 +41,11 @@ class AiLayer(Protocol):
     ) -> list[FoundCode]: ...
 
 
-@runtime_checkable
-class DocumentLayer(Protocol):
-    """A layer that reads the pipeline's one parsed document instead of parsing the message
-    again (markup.py and rules.py); any plain ``Extractor`` still works as a layer."""
-
-    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]: ...
-
-
 class ExtractionPipeline:
     """Runs each extraction layer and merges their codes, case-insensitively de-duplicated."""
 
-    def __init__(self, layers: Sequence[Extractor] | None = None, ai: AiLayer | None = None) -> None:
-        self._layers: tuple[Extractor, ...] = (
+    def __init__(self, layers: Sequence[DocumentLayer] | None = None, ai: AiLayer | None = None) -> None:
+        self._layers: tuple[DocumentLayer, ...] = (
             tuple(layers) if layers is not None else (MarkupExtractor(), RuleExtractor())
         )
         self._ai = ai
@@ -75,17 +67,13 @@ class ExtractionPipeline:
     def extract(self, message: MailMessage) -> list[FoundCode]:
         merged: dict[str, FoundCode] = {}
         doc = self._document(message)
-        uncertain = assessed = False
+        confident: bool | None = None  # the last judging layer's word (the rules')
         for layer in self._layers:
             try:
-                if isinstance(layer, DocumentLayer) and doc is not None:
-                    if isinstance(layer, RuleExtractor) and self._ai is not None:
-                        result = layer.assess(message, doc)
-                        found, uncertain, assessed = result.codes, result.uncertain, True
-                    else:
-                        found = layer.extract_document(message, doc)
-                else:
-                    found = layer.extract(message)
+                result = (
+                    layer.read_document(message, doc) if doc is not None
+                    else LayerResult(tuple(layer.extract(message)))
+                )
             except Exception:  # a bug in one layer must not cost the others' codes
                 logger.exception(
                     "extractor %s failed on message %s; its results are dropped",
@@ -93,12 +81,14 @@ class ExtractionPipeline:
                     message.provider_id,
                 )
                 continue
-            for code in found:
+            if result.confident is not None:
+                confident = result.confident
+            for code in result.codes:
                 merged.setdefault(code.code.casefold(), code)
-        text = doc.text if doc is not None else None
-        if self._ai is not None and text is not None and not assessed:
-            uncertain = not merged and looks_promotional(text)
         if self._ai is not None:
+            text = doc.text if doc is not None else None
+            sure = bool(merged) if confident is None else confident  # no judge: any code will do
+            uncertain = text is not None and not sure and looks_promotional(text)
             self._ask_ai(message, merged, text, uncertain)
         if not merged:
             return []

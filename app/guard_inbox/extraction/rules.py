@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from email.utils import parseaddr
 
 from guard_inbox.domain.models import FoundCode, MailMessage
@@ -33,6 +32,7 @@ from guard_inbox.extraction.evidence import (
     window_after,
     window_before,
 )
+from guard_inbox.extraction.layer import LayerResult
 from guard_inbox.extraction.linkcodes import landing_link, link_codes
 from guard_inbox.extraction.shapes import Strength, plain_word, possible, shape_kind, shape_ok
 from guard_inbox.extraction.text import Document, build_document
@@ -41,7 +41,6 @@ __all__ = [
     "SOURCE",
     "Candidate",
     "RuleExtractor",
-    "RuleResult",
     "Strength",
     "accepted_candidates",
     "context_ok",
@@ -53,16 +52,6 @@ __all__ = [
 
 SOURCE = "rules"
 _WEIGHTS = default_weights()
-
-
-@dataclass(frozen=True, slots=True)
-class RuleResult:
-    """What the rules made of one message: codes, the text they read, and whether the
-    message looks promotional while no code was found with confidence."""
-
-    codes: list[FoundCode]
-    document: Document
-    uncertain: bool
 
 
 def is_transactional(subject: str) -> bool:
@@ -221,15 +210,11 @@ class RuleExtractor:
     def extract(self, message: MailMessage) -> list[FoundCode]:
         return self._codes(message, build_document(message))[0]
 
-    def extract_document(self, message: MailMessage, doc: Document) -> list[FoundCode]:
-        """extract() on a document the caller has already built (the pipeline shares one)."""
-        return self._codes(message, doc)[0]
-
-    def assess(self, message: MailMessage, doc: Document | None = None) -> RuleResult:
-        """Codes plus what an AI layer needs: the text read and whether it is unsure."""
-        doc = doc or build_document(message)
+    def read_document(self, message: MailMessage, doc: Document) -> LayerResult:
+        """The codes in a document the pipeline has built, and whether the rules are confident
+        of them: some code named by a medium or strong cue, or found in a link."""
         found, confident = self._codes(message, doc)
-        return RuleResult(found, doc, uncertain=not confident and looks_promotional(doc.text))
+        return LayerResult(tuple(found), confident)
 
     def _codes(self, message: MailMessage, doc: Document) -> tuple[list[FoundCode], bool]:
         text = doc.text

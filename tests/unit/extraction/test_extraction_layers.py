@@ -9,11 +9,13 @@ import pytest
 
 from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.extraction.dates import find_expiry, sent_at
+from guard_inbox.extraction.layer import LayerResult
 from guard_inbox.extraction.linkcodes import codes_in_link
 from guard_inbox.extraction.markup import MarkupExtractor
 from guard_inbox.extraction.merchant import merchant_from_sender
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.extraction.rules import RuleExtractor
+from guard_inbox.extraction.text import Document
 
 SENT = datetime(2025, 3, 14, 18, 0, tzinfo=timezone(timedelta(hours=1)))  # a Friday
 
@@ -198,6 +200,30 @@ def test_ai_layer_is_told_when_a_promo_has_no_confident_code() -> None:
     text = "Big sale! 30% off everything, extra discount for members, free shipping. Deal ends soon."
     ExtractionPipeline(ai=ai).extract(MailMessage(provider_id="u", text=text))
     assert ai.calls[0][1:] == ([], True)
+
+
+class JudgingLayer:
+    """A layer that finds fixed codes and says whether they cover the message (as the rules do)."""
+
+    def __init__(self, confident: bool | None, *codes: str) -> None:
+        self.result = LayerResult(tuple(FoundCode(code=code) for code in codes), confident)
+
+    def read_document(self, message: MailMessage, doc: Document) -> LayerResult:
+        return self.result
+
+    def extract(self, message: MailMessage) -> list[FoundCode]:
+        return list(self.result.codes)
+
+
+@pytest.mark.parametrize(("confident", "uncertain"), [(None, False), (False, True), (True, False)])
+def test_a_layer_that_is_unsure_of_its_codes_sends_a_promo_to_the_ai(
+    confident: bool | None, uncertain: bool
+) -> None:
+    ai = RecordingAi()
+    text = "Big sale! 30% off everything, extra discount for members, free shipping. Deal ends soon."
+    pipeline = ExtractionPipeline([JudgingLayer(confident, "WEAK1")], ai=ai)
+    pipeline.extract(MailMessage(provider_id="j", text=text))
+    assert ai.calls[0][1:] == (["WEAK1"], uncertain)  # no judgment: a code found is enough
 
 
 def test_ai_layer_failure_is_logged_and_ignored(caplog: pytest.LogCaptureFixture) -> None:

@@ -85,7 +85,7 @@ def test_one_parse_gives_the_text_and_the_declared_objects() -> None:
     assert [o.get("discountCode") for o in doc.json_ld if o.get("@type") == "DiscountOffer"] == ["NIKE20"]
     assert {o.get("discountCode") for o in doc.microdata} == {"SPRING15", "TextCode7", "NOPE"}
     assert "NIKE20" not in doc.text  # the script is read as data, never as visible text
-    codes = [c.code for c in MarkupExtractor().extract_document(message, doc)]
+    codes = [c.code for c in MarkupExtractor().read_document(message, doc).codes]
     assert codes == ["NIKE20", "SPRING15", "TextCode7"]
 
 

@@ -7,11 +7,13 @@ import logging
 import pytest
 
 from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.extraction.layer import LayerResult
 from guard_inbox.extraction.pipeline import (
     ExtractionPipeline,
     merchant_from_sender,
     registrable_domain,
 )
+from guard_inbox.extraction.text import Document
 
 PROMO_HTML = """<html><head><script type="application/ld+json">
 {"@context": "http://schema.org", "@type": "DiscountOffer", "discountCode": "NIKE20",
@@ -25,13 +27,19 @@ PROMO_HTML = """<html><head><script type="application/ld+json">
 class ExplodingLayer:
     """A layer with a bug, standing in for any future layer that raises."""
 
+    def read_document(self, message: MailMessage, doc: Document) -> LayerResult:
+        raise RuntimeError(f"boom on {message.provider_id}")
+
     def extract(self, message: MailMessage) -> list[FoundCode]:
         raise RuntimeError(f"boom on {message.provider_id}")
 
 
 class FixedLayer:
     def __init__(self, *codes: FoundCode) -> None:
-        self._codes = list(codes)
+        self._codes = tuple(codes)
+
+    def read_document(self, message: MailMessage, doc: Document) -> LayerResult:
+        return LayerResult(self._codes)
 
     def extract(self, message: MailMessage) -> list[FoundCode]:
         return list(self._codes)
