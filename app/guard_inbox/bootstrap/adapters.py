@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import Account, FoundCode, MailMessage
+from guard_inbox.domain.models import Account, Extraction, FoundCode, MailMessage
 from guard_inbox.domain.ports import MailSource, SourceFactory
 from guard_inbox.mail.gmail.tokens import TokenStore, default_token_store
 from guard_inbox.settings import Settings
@@ -86,8 +86,8 @@ class LazyPipeline:
     def extract(self, message: MailMessage) -> list[FoundCode]:
         return self._get().extract(message)
 
-    def take_usage(self) -> int:
-        return self._get().take_usage()
+    def examine(self, message: MailMessage) -> Extraction:
+        return self._get().examine(message)
 
 
 def build_sources(settings: Settings, token_store: TokenStore) -> SourceFactory:

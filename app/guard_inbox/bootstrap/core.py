@@ -192,9 +192,7 @@ class Core:
             base_seconds=float(self.settings.get("scan.retry_backoff_base")),
             factor=float(self.settings.get("scan.retry_backoff_factor")),
         )
-        meter = getattr(self.extractor, "take_usage", None)
-        return ScanService(self.repository, lifecycle, self.sources, self.extractor, policy,
-                           take_ai_tokens=meter if callable(meter) else (lambda: 0))
+        return ScanService(self.repository, lifecycle, self.sources, self.extractor, policy)
 
     @property
     def broker(self) -> BrokerInfo:

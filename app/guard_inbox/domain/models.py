@@ -90,6 +90,18 @@ class FoundCode:
 
 
 @dataclass(frozen=True, slots=True)
+class Extraction:
+    """What extraction made of one message: its codes, and the AI tokens spent finding them.
+
+    Returned rather than counted on the side, so a scan adds the cost to its own job whichever
+    worker thread ran it.
+    """
+
+    codes: tuple[FoundCode, ...] = ()
+    ai_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     id: int
     kind: AccountKind

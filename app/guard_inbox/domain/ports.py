@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from guard_inbox.domain.models import Account, FoundCode, JobEvent, MailMessage, UnreadableMessage
+from guard_inbox.domain.models import (
+    Account,
+    Extraction,
+    FoundCode,
+    JobEvent,
+    MailMessage,
+    UnreadableMessage,
+)
 
 
 class MailSource(Protocol):
@@ -29,7 +36,13 @@ class SourceFactory(Protocol):
 
 
 class Extractor(Protocol):
-    def extract(self, message: MailMessage) -> list[FoundCode]: ...
+    def examine(self, message: MailMessage) -> Extraction:
+        """The codes in ``message`` and the AI tokens spent on it (what a scan records)."""
+        ...
+
+    def extract(self, message: MailMessage) -> list[FoundCode]:
+        """The codes alone, for callers that do not count the cost (``extract`` command, tests)."""
+        ...
 
 
 class EventSink(Protocol):

@@ -5,7 +5,7 @@ in the message (or in one of its discount links) and survive the rule layer's ow
 context filters, else it is dropped and counted: that is the guard both against a model that
 invents codes and against mail written to instruct the model.  Dates and amounts it reports
 are kept only when the text states them too.  A slow, rate-limited, failing or babbling model
-costs the message its AI codes and nothing else: ``extract`` never raises for the model's sake.
+costs the message its AI codes and nothing else: ``examine`` never raises for the model's sake.
 
 ``openai`` is imported here and nowhere else in the app, and only when the model is first asked:
 it takes ~0.7 s, which every command would pay with AI switched on (start-up time).
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Self
 
-from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.domain.models import Extraction, FoundCode, MailMessage
 from guard_inbox.extraction.ai_schema import (
     RESPONSE_SCHEMA,
     SCHEMA_NAME,
@@ -107,28 +107,34 @@ class AiExtractor:
         self._failures: Counter[str] = Counter()
         self._consecutive_failures = 0
         self._paused_until = 0.0
-        self._per_thread = threading.local()
 
     # -- public surface -------------------------------------------------------------------
+
+    def examine(
+        self, message: MailMessage, text: str, rule_codes: Sequence[FoundCode], uncertain: bool
+    ) -> Extraction:
+        """Verified codes the model finds in ``message`` (none when not asked or on any failure),
+        with the tokens this request spent: the caller's job counts them, whatever the thread."""
+        if not self.settings.enabled or not (self.settings.all_messages or uncertain):
+            return Extraction()
+        if not self.settings.api_key and not self.settings.base_url:
+            self._failed("no_api_key", message, "no OpenAI API key is set", transport=False)
+            return Extraction()
+        if self._paused():
+            return Extraction()
+        subject = normalise_whitespace(message.subject)
+        text = text if text.strip() else message_text(message)
+        body = trim_to_budget(text, self.settings.token_budget)
+        answer, tokens = self._ask(message, user_prompt(subject, message.sender, body, len(body) < len(text)))
+        if not answer:
+            return Extraction(ai_tokens=tokens)
+        return Extraction(tuple(self._believe(message, subject, text, answer, rule_codes)), tokens)
 
     def extract(
         self, message: MailMessage, text: str, rule_codes: Sequence[FoundCode], uncertain: bool
     ) -> list[FoundCode]:
-        """Verified codes the model finds in ``message`` ([] when not asked or on any failure)."""
-        if not self.settings.enabled or not (self.settings.all_messages or uncertain):
-            return []
-        if not self.settings.api_key and not self.settings.base_url:
-            self._failed("no_api_key", message, "no OpenAI API key is set", transport=False)
-            return []
-        if self._paused():
-            return []
-        subject = normalise_whitespace(message.subject)
-        text = text if text.strip() else message_text(message)
-        body = trim_to_budget(text, self.settings.token_budget)
-        answer = self._ask(message, user_prompt(subject, message.sender, body, len(body) < len(text)))
-        if not answer:
-            return []
-        return self._believe(message, subject, text, answer, rule_codes)
+        """``examine``'s codes alone, for callers that do not count tokens."""
+        return list(self.examine(message, text, rule_codes, uncertain).codes)
 
     @property
     def stats(self) -> AiStats:
@@ -136,16 +142,6 @@ class AiExtractor:
             counts = {name: self._counts[name] for name in _COUNTER_NAMES}
             failures = MappingProxyType(dict(self._failures))
         return AiStats(**counts, failures=failures)
-
-    def take_usage(self) -> int:
-        """Tokens spent by calls made *on this thread* since its last ``take_usage``, then reset.
-
-        A scan job runs on one worker thread while other workers share this extractor, so
-        per-thread accounting is what makes the figure per job.
-        """
-        used = int(getattr(self._per_thread, "tokens", 0))
-        self._per_thread.tokens = 0
-        return used
 
     def close(self) -> None:
         with self._lock:
@@ -177,7 +173,8 @@ class AiExtractor:
                 self._owns_client = True
             return self._client
 
-    def _ask(self, message: MailMessage, prompt: str) -> list[ModelCode] | None:
+    def _ask(self, message: MailMessage, prompt: str) -> tuple[list[ModelCode] | None, int]:
+        """The model's codes (None on any failure) and the tokens the request spent."""
         import openai
 
         messages: list[ChatCompletionMessageParam] = [
@@ -192,32 +189,34 @@ class AiExtractor:
         except openai.OpenAIError as exc:
             kind = _failure_kind(exc)
             self._failed(kind, message, exc, transport=kind != "client_error")
-            return None
+            return None, 0
         with self._lock:
             self._consecutive_failures = 0
+        tokens = 0  # a reply that cannot be used was still paid for
         try:
-            self._record_usage(response)
+            tokens = self._record_usage(response)
             if not response.choices:
                 raise BadOutput("no choices in the response", "empty")
             reply = response.choices[0].message
             if reply.refusal:
                 raise BadOutput(f"the model refused: {reply.refusal}", "refusal")
-            return parse_output(reply.content)
+            return parse_output(reply.content), tokens
         except BadOutput as exc:
             self._failed(exc.kind, message, exc, transport=False)
         except (AttributeError, TypeError, ValueError) as exc:  # a body shaped unlike a completion
             self._failed("invalid_output", message, exc, transport=False)
-        return None
+        return None, tokens
 
-    def _record_usage(self, response: ChatCompletion) -> None:
+    def _record_usage(self, response: ChatCompletion) -> int:
+        """Adds the response's tokens to the running stats and returns them."""
         usage = response.usage
         if usage is None:  # some local servers leave it out
-            return
+            return 0
         prompt, completion = int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)
-        self._per_thread.tokens = int(getattr(self._per_thread, "tokens", 0)) + prompt + completion
         with self._lock:
             self._counts["prompt_tokens"] += prompt
             self._counts["completion_tokens"] += completion
+        return prompt + completion
 
     def _paused(self) -> bool:
         with self._lock:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.domain.models import Extraction, FoundCode, MailMessage
 from guard_inbox.extraction.layer import DocumentLayer, LayerResult
 from guard_inbox.extraction.markup import MarkupExtractor
 from guard_inbox.extraction.merchant import merchant_from_sender, registrable_domain
@@ -33,12 +33,12 @@ class AiLayer(Protocol):
 
     ``rule_codes`` are what the earlier layers found; ``uncertain`` says the message looks
     promotional ("% off", "sale", "coupon" ...) but no code was found with confidence, which
-    is when a model is worth asking.
+    is when a model is worth asking. The result carries the tokens the model was paid.
     """
 
-    def extract(
+    def examine(
         self, message: MailMessage, text: str, rule_codes: list[FoundCode], uncertain: bool
-    ) -> list[FoundCode]: ...
+    ) -> Extraction: ...
 
 
 class ExtractionPipeline:
@@ -59,12 +59,12 @@ class ExtractionPipeline:
             logger.exception("could not read message %s; layers read it on their own", message.provider_id)
             return None
 
-    def take_usage(self) -> int:
-        """AI tokens this thread used since its last call (0 without an AI layer)."""
-        take = getattr(self._ai, "take_usage", None)
-        return int(take()) if callable(take) else 0
-
     def extract(self, message: MailMessage) -> list[FoundCode]:
+        """``examine``'s codes alone, for callers that do not count AI tokens."""
+        return list(self.examine(message).codes)
+
+    def examine(self, message: MailMessage) -> Extraction:
+        """The merged codes of every layer, each with a merchant, and the AI tokens spent."""
         merged: dict[str, FoundCode] = {}
         doc = self._document(message)
         confident: bool | None = None  # the last judging layer's word (the rules')
@@ -85,13 +85,14 @@ class ExtractionPipeline:
                 confident = result.confident
             for code in result.codes:
                 merged.setdefault(code.code.casefold(), code)
+        tokens = 0
         if self._ai is not None:
             text = doc.text if doc is not None else None
             sure = bool(merged) if confident is None else confident  # no judge: any code will do
             uncertain = text is not None and not sure and looks_promotional(text)
-            self._ask_ai(message, merged, text, uncertain)
+            tokens = self._ask_ai(message, merged, text, uncertain)
         if not merged:
-            return []
+            return Extraction(ai_tokens=tokens)
         try:
             merchant = merchant_from_sender(message.sender, message.header("Reply-To") or "")
         except Exception:
@@ -99,25 +100,28 @@ class ExtractionPipeline:
             merchant = ""
         declared = next((c.merchant for c in merged.values() if c.source == "markup" and c.merchant), "")
         merchant = declared or merchant
-        return [
+        codes = tuple(
             code if code.merchant else dataclasses.replace(code, merchant=merchant)
             for code in merged.values()
-        ]
+        )
+        return Extraction(codes, tokens)
 
     def _ask_ai(
         self, message: MailMessage, merged: dict[str, FoundCode], text: str | None, uncertain: bool
-    ) -> None:
+    ) -> int:
+        """Merges the AI layer's codes into ``merged``; returns the tokens it spent."""
         ai = self._ai
         if ai is None:
-            return
+            return 0
         try:
             if text is None:
                 text = build_document(message).text
                 uncertain = not merged and looks_promotional(text)
-            found = ai.extract(message, text[:AI_TEXT_CHARS], list(merged.values()), uncertain)
+            found = ai.examine(message, text[:AI_TEXT_CHARS], list(merged.values()), uncertain)
         except Exception:  # the model, the network or the layer: none of it may stop a scan
             logger.exception("AI layer failed on message %s; its results are dropped", message.provider_id)
-            return
-        for code in found:
+            return 0
+        for code in found.codes:
             if isinstance(code, FoundCode) and code.code.strip():
                 merged.setdefault(code.code.casefold(), code)
+        return found.ai_tokens

@@ -10,7 +10,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +27,7 @@ from guard_inbox.domain.errors import (
 )
 from guard_inbox.domain.models import (
     AccountStatus,
-    FoundCode,
+    Extraction,
     Job,
     JobState,
     MailMessage,
@@ -88,7 +88,6 @@ class ScanService:
         sources: SourceFactory,
         extractor: Extractor,
         retry: RetryPolicy,
-        take_ai_tokens: Callable[[], int] = lambda: 0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -98,7 +97,6 @@ class ScanService:
         self.sources = sources
         self.extractor = extractor
         self.retry = retry
-        self.take_ai_tokens = take_ai_tokens  # per-thread counter: a job runs on one thread
         self.now = now
         self.monotonic = monotonic
 
@@ -173,9 +171,8 @@ class ScanService:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
         ids = source.list_ids(self.repository.scanned_ids(account.id))
-        self.take_ai_tokens()  # drop what an earlier job on this thread left uncounted
         progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids),
-                             take_ai_tokens=self.take_ai_tokens, monotonic=self.monotonic)
+                             monotonic=self.monotonic)
         progress.flush(force=True)
         for start in range(0, len(ids), FETCH_CHUNK):
             chunk = ids[start : start + FETCH_CHUNK]
@@ -191,27 +188,26 @@ class ScanService:
         if account.status is not AccountStatus.OK:
             self.repository.set_account_status(account.id, AccountStatus.OK)
 
-    def _extract(self, item: MailMessage | UnreadableMessage) -> Sequence[FoundCode]:
+    def _extract(self, item: MailMessage | UnreadableMessage) -> Extraction:
         if isinstance(item, UnreadableMessage):
             log.warning("Skipped unreadable message %s: %s", item.provider_id, item.reason)
-            return ()
+            return Extraction()
         try:
-            return self.extractor.extract(item)
+            return self.extractor.examine(item)
         except Exception:  # one bad email never kills the scan
             log.exception("Extraction failed on message %s; skipped", item.provider_id)
-            return ()
+            return Extraction()
 
 
 class _Progress:
-    """Buffers results; writes checkpoint + progress every 50 messages or 0.5 s."""
+    """Buffers results and their AI tokens; writes checkpoint + progress every 50 messages or 0.5 s."""
 
     def __init__(
         self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int,
-        take_ai_tokens: Callable[[], int], monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.job = job
         self.monotonic = monotonic
-        self.take_ai_tokens = take_ai_tokens
         self.repository = repository
         self.lifecycle = lifecycle
         self.total = total
@@ -219,10 +215,12 @@ class _Progress:
         self.found = job.codes_found
         self.new = job.codes_new
         self.pending: list[ScanResult] = []
+        self.ai_tokens = 0  # spent on the pending messages
         self.last_flush = self.monotonic()
 
-    def add(self, item: MailMessage | UnreadableMessage, codes: Sequence[FoundCode]) -> None:
-        self.pending.append((item, codes))
+    def add(self, item: MailMessage | UnreadableMessage, result: Extraction) -> None:
+        self.pending.append((item, result.codes))
+        self.ai_tokens += result.ai_tokens
 
     def due(self) -> bool:
         return (
@@ -242,9 +240,9 @@ class _Progress:
             self.new += new
             self.pending = []
         self.last_flush = self.monotonic()
-        tokens = self.take_ai_tokens()
-        if tokens:
-            self.lifecycle.jobs.add_tokens(self.job.id, tokens)
+        if self.ai_tokens:
+            self.lifecycle.jobs.add_tokens(self.job.id, self.ai_tokens)
+            self.ai_tokens = 0
         if self.lifecycle.progress(self.job, self.total, self.scanned, self.found, self.new):
             raise ScanCancelled()
 

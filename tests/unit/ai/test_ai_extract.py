@@ -13,6 +13,7 @@ from fakes.openai_server import FakeOpenAI, codes_json
 from guard_inbox.domain.models import FoundCode, MailMessage
 from guard_inbox.extraction.ai import AiExtractor
 from guard_inbox.extraction.ai_schema import RESPONSE_SCHEMA
+from guard_inbox.extraction.pipeline import ExtractionPipeline
 
 MakeMail = Callable[..., MailMessage]
 
@@ -286,21 +287,38 @@ def test_certain_mail_is_not_sent_unless_all_messages_is_set(
     assert len(fake.requests) == 1
 
 
-def test_token_usage_is_counted_and_taken_per_thread(
+def test_each_answer_carries_the_tokens_it_cost(
     ai: AiExtractor, fake: FakeOpenAI, make_mail: MakeMail
 ) -> None:
+    fake.content = codes_json("TRAIL25")
     fake.usage = (120, 30)
     message = make_mail(PROMO)
 
-    ai.extract(message, PROMO, [], uncertain=True)
-    ai.extract(message, PROMO, [], uncertain=True)
-    other = threading.Thread(target=ai.extract, args=(message, PROMO, [], True))
-    other.start()
-    other.join()
+    answered = ai.examine(message, PROMO, [], uncertain=True)
+    not_asked = ai.examine(message, PROMO, [], uncertain=False)
+    fake.content = '{"codes": [{"code": 42'  # a reply that cannot be used was still paid for
+    unusable = ai.examine(message, PROMO, [], uncertain=True)
 
-    assert (ai.stats.prompt_tokens, ai.stats.completion_tokens, ai.stats.total_tokens) == (360, 90, 450)
-    assert ai.take_usage() == 300  # this thread's two calls: the other thread's job keeps its own
-    assert ai.take_usage() == 0
+    assert [c.code for c in answered.codes] == ["TRAIL25"]
+    assert (answered.ai_tokens, not_asked.ai_tokens) == (150, 0)
+    assert (unusable.codes, unusable.ai_tokens) == ((), 150)
+    assert (ai.stats.prompt_tokens, ai.stats.completion_tokens, ai.stats.total_tokens) == (240, 60, 300)
+
+
+def test_the_pipeline_returns_the_models_tokens_with_the_codes(
+    make_ai: Callable[..., AiExtractor], fake: FakeOpenAI, make_mail: MakeMail
+) -> None:
+    fake.content = codes_json("TRAIL25")
+    fake.usage = (120, 30)
+    quiet = "Big sale! 30% off everything, extra discount for members, free shipping. Deal ends soon."
+    pipeline = ExtractionPipeline(ai=make_ai(all_messages=True))
+
+    found = pipeline.examine(make_mail(PROMO))
+    fake.content = codes_json()
+    nothing = pipeline.examine(make_mail(quiet))
+
+    assert ([c.code for c in found.codes], found.ai_tokens) == (["TRAIL25"], 150)
+    assert (nothing.codes, nothing.ai_tokens) == ((), 150)  # the model found none, but was paid
 
 
 def test_one_extractor_serves_many_scan_threads(
@@ -313,9 +331,12 @@ def test_one_extractor_serves_many_scan_threads(
     taken: list[int] = []
 
     def scan() -> None:
+        spent = 0
         for _ in range(3):
-            results.append([code.code for code in ai.extract(message, PROMO, [], uncertain=True)])
-        taken.append(ai.take_usage())
+            answer = ai.examine(message, PROMO, [], uncertain=True)
+            results.append([code.code for code in answer.codes])
+            spent += answer.ai_tokens
+        taken.append(spent)
 
     threads = [threading.Thread(target=scan) for _ in range(8)]
     for thread in threads:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from guard_inbox.domain.models import FoundCode, MailMessage
+from guard_inbox.domain.models import Extraction, FoundCode, MailMessage
 from guard_inbox.extraction.dates import find_expiry, sent_at
 from guard_inbox.extraction.layer import LayerResult
 from guard_inbox.extraction.linkcodes import codes_in_link
@@ -169,13 +169,13 @@ class RecordingAi:
         self.fail = fail
         self.calls: list[tuple[str, list[str], bool]] = []
 
-    def extract(
+    def examine(
         self, message: MailMessage, text: str, rule_codes: list[FoundCode], uncertain: bool
-    ) -> list[FoundCode]:
+    ) -> Extraction:
         self.calls.append((text, [c.code for c in rule_codes], uncertain))
         if self.fail:
             raise RuntimeError("model down")
-        return list(self.codes)
+        return Extraction(tuple(self.codes))
 
 
 def test_ai_layer_gets_clean_text_and_merges_after_rules() -> None:

@@ -11,10 +11,12 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from fakes.openai_server import FakeOpenAI
 from guard_inbox.domain.errors import ReconnectNeeded
 from guard_inbox.domain.models import (
     Account,
     AccountStatus,
+    Extraction,
     FoundCode,
     JobEvent,
     JobState,
@@ -22,6 +24,7 @@ from guard_inbox.domain.models import (
     UnreadableMessage,
 )
 from guard_inbox.domain.ports import MailSource
+from guard_inbox.extraction.ai import AiExtractor, AiSettings
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.services.scan import BUSY_RETRY_SECONDS, Next, RetryPolicy
 from job_core_kit import Clock, JobCore, job_core
@@ -142,9 +145,12 @@ class _SlowExtractor:
         self.seconds = seconds
         self.inner = ExtractionPipeline()
 
-    def extract(self, message: MailMessage) -> list[FoundCode]:
+    def examine(self, message: MailMessage) -> Extraction:
         self.clock.advance(self.seconds)
-        return self.inner.extract(message)
+        return self.inner.examine(message)
+
+    def extract(self, message: MailMessage) -> list[FoundCode]:
+        return list(self.examine(message).codes)
 
 
 def test_slow_messages_are_checkpointed_every_half_second(tmp_path: Path) -> None:
@@ -249,6 +255,22 @@ def test_a_scan_of_another_account_is_not_held_up(tmp_path: Path) -> None:
 
         assert core.scans.run(other.id, WORKER, threading.Event()).action is Next.DONE
         assert core.job(other.id).state is JobState.COMPLETED
+
+
+def test_each_job_counts_the_ai_tokens_its_own_messages_cost(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.mbox", tmp_path / "second.mbox"
+    write_mbox(first, 3)
+    write_mbox(second, 2)
+    with FakeOpenAI() as fake, AiExtractor(AiSettings(
+        enabled=True, base_url=fake.base_url, api_key=fake.api_key, all_messages=True,
+    )) as ai:
+        fake.usage = (100, 20)
+        with job_core(tmp_path, extractor=ExtractionPipeline(ai=ai)) as core:
+            jobs = [core.lifecycle.create(core.mbox_account(mbox), 100, "manual") for mbox in (first, second)]
+            for job in jobs:  # one after the other, as on one worker thread
+                assert core.scans.run(job.id, WORKER, threading.Event()).action is Next.DONE
+
+            assert [core.job(job.id).tokens_used for job in jobs] == [3 * 120, 2 * 120]
 
 
 class _Listing:
