@@ -122,7 +122,8 @@ class CoreApi:
 
     def broker(self) -> BrokerStatus:
         broker = self._core.broker
-        return BrokerStatus(broker.embedded, broker.display)
+        name = "embedded Redis" if broker.embedded else "external Redis"
+        return BrokerStatus(broker.embedded, name, broker.display)
 
     def follow(self, job_id: int) -> Iterator[Job]:
         from guard_inbox.jobs.follow import JobFollower

@@ -57,7 +57,8 @@ class BrokerStatus:
     """Where the queue lives, in words for the status bar (no client, no socket object)."""
 
     embedded: bool
-    display: str
+    name: str  # "embedded Redis": what the status bar calls it
+    display: str  # where it is (a socket path or host:port, never a password)
 
 
 @dataclass(frozen=True, slots=True)

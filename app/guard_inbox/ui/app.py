@@ -50,7 +50,7 @@ def prefer_the_main_thread() -> None:
 
 
 def _quit_on_signals(app: QApplication) -> None:
-    """Ctrl+C or SIGTERM quit cleanly (workers pause, Redis stops) instead of dying mid-write.
+    """Ctrl+C or SIGTERM quit cleanly (workers pause, the own broker stops) instead of dying mid-write.
 
     Python runs signal handlers only between bytecodes; a periodic no-op timer
     gives it the chance while Qt's C++ event loop runs.

@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.jobs_model.set_jobs(started.jobs)
         self.codes.refresh()
         self.scan_action.setEnabled(True)
-        self.status_line.show_broker(started.broker.embedded, started.broker.display)
+        self.status_line.show_broker(started.broker.name, started.broker.display)
         self.status_timer.start(STATUS_REFRESH_MS)
         self.queue_timer.start(QUEUE_REFRESH_MS)
         self.expiry_timer.start(EXPIRY_CHECK_MS)

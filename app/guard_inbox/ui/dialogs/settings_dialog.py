@@ -88,7 +88,8 @@ class SettingsDialog(QDialog):
                 editor.setToolTip(f"Set by the {setting.env} environment variable.")
             if setting.key == "broker.url" and broker_embedded:
                 editor.setEnabled(False)
-                editor.setToolTip("Guard Inbox runs its own Redis; set REDIS_URL to use another.")
+                editor.setToolTip(f"Guard Inbox runs its own job queue; set {setting.env} to use "
+                                  "another.")
             self.editors[setting.key] = editor
             form.addRow(setting.help.split(" (")[0].rstrip("."), editor)
         self.api_key = QLineEdit(api_key, self)

@@ -15,8 +15,8 @@ class StatusLine:
         for label in (self.workers, self.last_scan, self.broker):
             bar.addPermanentWidget(label)
 
-    def show_broker(self, embedded: bool, address: str) -> None:
-        self.broker.setText("Broker: embedded Redis" if embedded else "Broker: external Redis")
+    def show_broker(self, name: str, address: str) -> None:
+        self.broker.setText(f"Broker: {name}")
         self.broker.setToolTip(address)
 
     def show_broker_failed(self) -> None:
