@@ -134,6 +134,8 @@ def test_views_reload_only_for_changes_to_what_they_show(
     write_mbox(mbox, 2)
     account = core.repository.add_account(AccountKind.MBOX, str(mbox), "quiet.mbox")
     job = core.job_repository.create(account.id, 100, "manual")  # not queued: nothing runs it
+    qtbot.waitUntil(lambda: not window.codes.model.loading, timeout=5000)  # start-up's own read
+    qtbot.wait(100)
     reloads: list[int] = []
     window.codes.model.loaded.connect(lambda *_: reloads.append(1))
 
