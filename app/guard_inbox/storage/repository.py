@@ -199,10 +199,15 @@ class Repository:
         return 0
 
     # -- reading codes -------------------------------------------------------------
-    def _code_select(self, query: CodeQuery) -> peewee.ModelSelect:
-        select = CodeRow.select(CodeRow, MessageRow).join(
-            MessageRow, peewee.JOIN.LEFT_OUTER, on=(CodeRow.message == MessageRow.id)
-        )
+    def _code_select(self, query: CodeQuery, *, rows: bool = True) -> peewee.ModelSelect:
+        """The query's codes in its order; ``rows=False`` selects ids alone, without the join to
+        the messages (the codes list asks for every id of 100,000 codes on each reload)."""
+        if rows:
+            select = CodeRow.select(CodeRow, MessageRow).join(
+                MessageRow, peewee.JOIN.LEFT_OUTER, on=(CodeRow.message == MessageRow.id)
+            )
+        else:
+            select = CodeRow.select(CodeRow.id)
         now = utcnow()
         if query.account_id is not None:
             select = select.where(CodeRow.account == query.account_id)
@@ -232,8 +237,10 @@ class Repository:
 
     def code_ids(self, query: CodeQuery) -> list[int]:
         """Ids only: the UI model holds these and fetches rows lazily."""
-        select = self._code_select(query).select(CodeRow.id)
-        return [cid for (cid,) in select.tuples()]
+        # Straight from the cursor: peewee's row wrapping costs twice the query on 100,000 ids,
+        # GIL time the window's thread then waits for while scans run.
+        cursor = self.database.db.execute(self._code_select(query, rows=False))
+        return [cid for (cid,) in cursor.fetchall()]
 
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
         if not ids:
