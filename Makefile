@@ -112,6 +112,7 @@ bench: venv
 	$(BIN)/python benchmarks/gmail_scan.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/checkpoint.py
+	$(BIN)/python benchmarks/ui_load.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui.py
 
 # The reliability suite at full size (20 kill -9 trials, 1,000 fuzzed messages, ...) and its table.
