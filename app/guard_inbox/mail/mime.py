@@ -39,6 +39,9 @@ __all__ = ["MAX_DEPTH", "MAX_MESSAGE_ID", "SNIPPET_CHARS", "message_id_of", "par
 
 MAX_DEPTH = 20
 SNIPPET_CHARS = 200
+# Bigger messages are read part by part (mime_deep.py): the stdlib parser holds ~8x a body's
+# size while it splits and joins its lines, and a 50 MB message must stay within 3x.
+BIG_MESSAGE_BYTES = 4_000_000
 _MAX_DEFECTS = 40
 _TEXT_TYPES = ("text/plain", "text/html")
 _PARSER = BytesParser(policy=email_policy.compat32)
@@ -90,6 +93,8 @@ def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_0
     try:
         data = strip_leading(bytes(raw))
         try:
+            if len(data) > BIG_MESSAGE_BYTES:
+                return _parse_deep(data, provider_id, max_part_bytes, big=True)
             try:
                 return _parse_tree(data, provider_id, max_part_bytes)
             except RecursionError:  # ~1,000 nested multiparts: the stdlib parser recurses
@@ -114,12 +119,14 @@ def _parse_tree(data: bytes, provider_id: str, max_part_bytes: int) -> MailMessa
     return _assemble(provider_id, headers, reader.texts, reader.htmls, notes)
 
 
-def _parse_deep(data: bytes, provider_id: str, max_part_bytes: int) -> MailMessage:
-    """Too deep for the stdlib: each leaf part on its own, keeping what lies above the cap."""
-    notes = _Notes(("MIME nested too deep for the standard parser; read part by part",))
-    parts = read_deep(data, MAX_DEPTH)
+def _parse_deep(data: bytes, provider_id: str, max_part_bytes: int, *, big: bool = False) -> MailMessage:
+    """Too deep or too big for the stdlib parser: each leaf part on its own, keeping what lies
+    above the depth cap (and, for a big message, no more of a part than we read)."""
+    notes = _Notes(() if big else ("MIME nested too deep for the standard parser; read part by part",))
+    parts = read_deep(data, MAX_DEPTH, max_part_bytes if big else None)
     headers = _decoded_headers(parts.headers, notes)
     reader = _Reader(max_part_bytes, notes)
+    reader.preamble(parts.preamble)
     for leaf in parts.leaves:
         reader.walk(leaf, 1)
     if parts.deepest_skipped:
@@ -138,7 +145,9 @@ def _parse_crudely(
     """Split at the first blank line and decode both halves as best we can."""
     notes = _Notes(failures)
     end = _HEADER_END.search(data)
-    head, body = (data[: end.start()], data[end.end() :]) if end else (data, b"")
+    head, body = data, b""
+    if end:  # no more of the body than is read: a big message must not be copied whole
+        head, body = data[: end.start()], data[end.end() : end.end() + max_part_bytes + 1]
     headers: list[tuple[str, str]] = []
     for line in _FOLD.sub("", head.decode("ascii", errors="surrogateescape")).splitlines():
         name, colon, value = line.partition(":")
@@ -221,10 +230,7 @@ class _Reader:
     def _visit(self, part: Message, depth: int) -> None:
         ctype = _content_type(part)
         if part.is_multipart():
-            preamble = _to_bytes(getattr(part, "preamble", None) or "")
-            if _HTML_SNIFF.search(preamble[:4096]):  # trimmed mail: html before any boundary
-                self.notes.add("html found before the first MIME boundary")
-                self._add_text(self._unmarked_qp(preamble, None), "text/html", None, None)
+            self.preamble(_to_bytes(getattr(part, "preamble", None) or ""))
             children = part.get_payload()
             for child in children if isinstance(children, list) else ():
                 if isinstance(child, Message):
@@ -242,6 +248,12 @@ class _Reader:
             ctype = "text/plain"
         if ctype in _TEXT_TYPES:
             self._text_part(part, ctype, bare)
+
+    def preamble(self, preamble: bytes) -> None:
+        """Trimmed mail: html before any MIME boundary is read as the html part."""
+        if _HTML_SNIFF.search(preamble[:4096]):
+            self.notes.add("html found before the first MIME boundary")
+            self._add_text(self._unmarked_qp(preamble, None), "text/html", None, None)
 
     def _text_part(self, part: Message, ctype: str, bare: bool) -> None:
         payload = part.get_payload(decode=True)
