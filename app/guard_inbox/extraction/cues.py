@@ -18,10 +18,33 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Code points that also match these letters case-insensitively (the regex engine's own table).
+_ALSO_MATCHING = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def led_by(letters: str, pattern: str, others: str = "") -> re.Pattern[str]:
+    """``pattern``, case-insensitive, behind a case-sensitive check that the text has, where a
+    match would start, one of the ``letters`` (lower case; any case matches) or ``others`` (a
+    character-class fragment, matched as written: r"\\d$").
+
+    A case-insensitive search lower-cases and compares the text at every position; an exact
+    one-character check lets the engine pass over most positions (2-4x faster on real mail).
+    Every case variant of ``letters`` is spelt out, so the result matches exactly what
+    ``pattern`` does; test_extraction_cues checks that the letters cover every way a match can
+    start and that the variants are every code point the engine would match.
+    """
+    return re.compile(f"(?=(?-i:[{case_variants(letters)}{others}]))(?:{pattern})", re.IGNORECASE)
+
+
+def case_variants(letters: str) -> str:
+    """Every character that matches one of the lower-case ``letters`` case-insensitively."""
+    return "".join(sorted({v for ch in letters for v in (ch, ch.upper(), *_ALSO_MATCHING.get(ch, ""))}))
+
+
 # -- code words ----------------------------------------------------------------------------------
 
 # Literal stems searched for first (cheap), then expanded to the whole word around them.
-STEM = re.compile(r"c[oó]d|k[oó]d|kood|coup|cup[oóaã]|vouch|gutsch|kupon", re.IGNORECASE)
+STEM = led_by("ckvg", r"c[oó]d|k[oó]d|kood|coup|cup[oóaã]|vouch|gutsch|kupon")
 # A whole word that names a code; ``prefix`` is the front of a compound ("Gutschein|code").
 CODE_WORD = re.compile(
     r"(?P<prefix>[^\W\d_]{0,20}?)(?P<stem>codes?|c[oó]dig[oa]s?|codice|codici|kod(?:u|em|y|ów)?"
@@ -148,7 +171,7 @@ NUMBER_AFTER = re.compile(
     r"[^\S\n]*(?:numbers?\b|no\.|nr\.?|#|num[ée]ro\b|n[úu]mero\b|nummer\b|numer\b)", re.IGNORECASE
 )
 # "Promo: CABIN15" -- a label that names no code but introduces one.
-PROMO_LABEL = re.compile(r"\bpromo[^\S\n]*[:\u00bb\u2013\u2014-][^\S\n]*(?P<raw>\S{2,40})", re.IGNORECASE)
+PROMO_LABEL = led_by("p", r"\bpromo[^\S\n]*[:\u00bb\u2013\u2014-][^\S\n]*(?P<raw>\S{2,40})")
 # "code below" and friends: the token is on a line of its own after the rest of this line.
 BELOW = re.compile(
     r"[^\n]{0,60}?\b(?:below|underneath|ci-dessous|unten|abajo|a\s+continuaci[oó]n|"
@@ -275,10 +298,10 @@ TRANSACTIONAL_SUBJECT = re.compile(
 )
 # The sender says there is nothing to type: a link that auto-applies a discount is then not a
 # code the shopper needs to keep.
-NO_CODE_NEEDED = re.compile(
+NO_CODE_NEEDED = led_by(
+    "npcwsob",
     r"\bno\s+(?:promo\s+|discount\s+|coupon\s+)?(?:code|coupon)s?\s+(?:is\s+)?(?:needed|required|necessary)|"
     r"\b(?:promo\s+)?code\s+(?:is\s+)?not\s+(?:needed|required|necessary)|\bwithout\s+a\s+(?:promo\s+)?code|"
     r"\bsin\s+(?:c[oó]digo|cup[oó]n)|\bsans\s+code|\bohne\s+(?:gutschein|rabatt)?code|\bsenza\s+codice|"
     r"\bsem\s+(?:c[oó]digo|cupom)|\bbez\s+kodu",
-    re.IGNORECASE,
 )

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 
 from guard_inbox.domain.models import MailMessage
+from guard_inbox.extraction.cues import led_by
 
 _MONTH_NAMES = {
     1: "jan january enero janvier januar jänner jaenner gennaio janeiro stycznia styczeń styczen",
@@ -57,7 +58,8 @@ _CUE = (
     r"entro\s+il|scade\s+il|termina\s+il|v[áa]lid[oa]\s+até(?:\s+o\s+dia)?|até|termina\s+em|"
     r"expira\s+em|wa[żz]n[ya]\s+do(?:\s+dnia)?|do\s+dnia|ko[ńn]czy\s+si[ęe])"
 )
-_EXPIRY = re.compile(
+_EXPIRY = led_by(
+    "evgospautrblhfjwdk",
     rf"\b{_CUE}[\s:,]*(?:on\s+|le\s+|am\s+|el\s+|il\s+)?(?:(?:at\s+)?(?:midnight|\d{{1,2}}(?::\d{{2}})?\s?[ap]\.?m\.?)"
     r"(?:\s+[a-z]{2,4}\b)?[\s,]+(?:on\s+)?)?"
     rf"{_WEEKDAY_PREFIX}?(?:the\s+)?"
@@ -66,7 +68,6 @@ _EXPIRY = re.compile(
     rf"|(?P<d1>\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?:de\s+)?(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?)"
     r"(?![\d/.]*\d)",
-    re.IGNORECASE,
 )
 _LOOSE_WORD = re.compile(r"(?:until|till|through|thru|bis\b|até\b|hasta\s+el|fino\s+al|jusqu)", re.IGNORECASE)
 _RELATIVE_DAY = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from guard_inbox.extraction.cues import led_by
 from guard_inbox.extraction.dates import day_first_hint, find_expiry
 
 __all__ = ["day_first_hint", "find_discount", "find_expiry"]
@@ -41,11 +42,12 @@ _VERBS = (
     r"spare|sparen|sparst|erhalte|erhalten|bekommst\s+du|risparmia|ottieni|ganhe|economize|poupe|"
     r"zyskaj|oszcz[ęe]d[źz]|zaoszcz[ęe]d[źz]|zap[łl]a[ćc]|te\s+descontamos"
 )
-_DISCOUNT = re.compile(
+_DISCOUNT = led_by(
+    "gsteéruckwaodpbz",
     rf"(?:(?P<verb>\b(?:{_VERBS})\s+(?:an?\s+|un\s+|il\s+|o\s+|the\s+)?(?:extra\s+)?(?:up\s+to\s+)?(?:only\s+)?)?)"
     rf"(?P<minus>-\s?)?(?P<amount>{_AMOUNT})(?P<off>\s+(?:{_OFF_WORDS})\b)?"
     rf"{_MIN_SPEND}?",
-    re.IGNORECASE,
+    r"\d\-$£€",
 )
 _SPEND_ALONE = re.compile(
     rf"\b(?:orders?|purchases?|spend|minimum(?:\s+(?:spend|purchase|order))?|spesa\s+minima\s+di|"
