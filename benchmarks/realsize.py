@@ -4,8 +4,10 @@ Throughput measured on three-line test messages says nothing about a scan of a r
 where the average message is ~14 KB, mostly HTML campaigns (multipart/alternative with real
 markup, quoted-printable or base64, various charsets) and a few plain ones.  So the messages
 here are the real ones of tests/data/corpus and, when it is beside the repository, the shared
-corpus, cycled in a seeded order with a fresh Message-ID and Date each, so that every message
-is real mail and still a message of its own to the scan (ids are unique, dates spread out).
+corpus, cycled in a seeded order with a fresh Message-ID, Date and MIME boundaries each, so that
+every message is real mail and still a message of its own: ids are unique, dates spread out,
+and no boundary repeats (the stdlib parser compiles a regex per boundary, and a cycled corpus
+would otherwise find each one in the regex cache, which a real mailbox never does).
 
     from realsize import realsize_messages, write_realsize_mbox
     write_realsize_mbox(path, 10_000)        # ~140 MB mboxrd, in a few seconds
@@ -40,6 +42,7 @@ _START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _REPLACED = re.compile(rb"^(?:message-id|date)[ \t]*:.*(?:\r?\n[ \t].*)*(?:\r?\n|$)", re.I | re.M)
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
+_BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]+)"|([^\s;"]+))', re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +87,14 @@ def _restamped(raw: bytes, index: int, seed: int) -> bytes:
     when = _START + timedelta(minutes=37 * index + seed)
     fresh = (b"Message-ID: <%d.%d.realsize@guard-inbox.invalid>%sDate: %s%s"
              % (seed, index, eol, format_datetime(when).encode("ascii"), eol))
-    return fresh + _REPLACED.sub(b"", head).lstrip(b"\r\n") + rest
+    raw = fresh + _REPLACED.sub(b"", head).strip(b"\r\n") + rest
+    boundaries = {quoted or bare for quoted, bare in _BOUNDARY.findall(raw)}
+    if not boundaries:
+        return raw
+    # Longest first, so that a boundary that starts another one does not cut it in two.
+    either = b"|".join(re.escape(b) for b in sorted(boundaries, key=len, reverse=True))
+    suffix = b".%d" % index
+    return re.sub(either, lambda found: found.group() + suffix, raw)
 
 
 def realsize_messages(count: int, seed: int = 0) -> Iterator[bytes]:
