@@ -47,6 +47,8 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
 
 def without_lone_surrogates(text: str) -> str:
     """Each lone surrogate -> U+FFFD: UTF-8 (and so every database) cannot hold one."""
+    if text.isascii():  # checked in C at memory speed; most text is ASCII
+        return text
     return _LONE_SURROGATES.sub("\ufffd", text)
 
 
@@ -81,7 +83,11 @@ def _decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
 
 def decode_words(value: str) -> str:
     """RFC 2047 by hand: tolerant of bad base64, unknown charsets and stray whitespace."""
-    value = _BETWEEN_WORDS.sub(r"\1\2", _FOLD.sub("", value))
+    if "\n" in value:
+        value = _FOLD.sub("", value)
+    if "=?" not in value:  # no encoded word (most headers): nothing more to do
+        return value
+    value = _BETWEEN_WORDS.sub(r"\1\2", value)
     return _ENCODED_WORD.sub(_decode_word, value)
 
 

@@ -335,7 +335,8 @@ def _decode_header(name: str, raw: str, notes: _Notes) -> str:
         if _SURROGATE.search(raw):
             notes.add(f"{name} header has unencoded 8-bit text")
         raw = unescape_8bit(raw)
-    return _CONTROL.sub(" ", decode_words(raw)).strip()
+    value = decode_words(raw)
+    return (value if value.isprintable() else _CONTROL.sub(" ", value)).strip()
 
 
 def _to_bytes(value: object) -> bytes:
