@@ -74,12 +74,12 @@ NEGATIVE_PREFIXES = _words(
 # -- qualifiers ----------------------------------------------------------------------------------
 
 # Right before the code word: "promo code", "discount code", "Black Friday code".
-POSITIVE_BEFORE = re.compile(
+POSITIVE_BEFORE = led_by(
+    "bcdefhikmoprsvw",
     r"\b(?:promo(?:tion(?:al)?)?|coupon|discount|voucher|offer|sale|savings?|rebate|deal|reward|"
     r"bonus|black\s+friday|cyber\s+monday|holiday|flash|vip|member|members'?|welcome|birthday|"
     r"exclusive|special|secret|exclusivo|promo|exclusif|spécial|exklusive[rn]?|esclusivo|"
     r"exclusivo|specjalny|slevov[ýy]|slevov[ée]ho|sleva|indirim|kampanya)[\s-]*$",
-    re.IGNORECASE,
 )
 # Right after a Romance or Polish code word: "código de descuento", "code promo", "kod rabatowy".
 POSITIVE_AFTER = re.compile(
@@ -234,10 +234,11 @@ PROMO_SIGNAL = re.compile(
     re.IGNORECASE,
 )
 # A discount stated in the same clause: for cutting a negative word off from the cue.
-DISCOUNT_PHRASE = re.compile(
+DISCOUNT_PHRASE = led_by(
+    "dors",
     r"\d\s?%|[$£€]\s?\d+\s+off|\b(?:save|saving|off|descuento|rabatt|sconto|desconto|rabatu|"
     r"r[ée]duction)\b",
-    re.IGNORECASE,
+    r"\d$£€",
 )
 # Words shortly before a cue that show the "code" belongs to an order, a parcel or a login.
 NEG_CONTEXT_BEFORE = re.compile(

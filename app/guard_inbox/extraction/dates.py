@@ -77,24 +77,25 @@ _RELATIVE_DAY = {
     "dziś": 0, "dzis": 0, "dzisiaj": 0, "jutro": 1, "midnight": 0,
 }  # fmt: skip
 _REL = "|".join(sorted(map(re.escape, _RELATIVE_DAY), key=len, reverse=True))
-_RELATIVE = re.compile(
+_RELATIVE = led_by(
+    "defghjklnostuv",
     r"\b(?:ends?|ending|expires?|expiring|valid|good|only|just|solo|s[oó]lo|nur|s[óo]|tylko|seulement|"
     r"v[áa]lid[oa]|g[üu]ltig|endet|termina|finaliza|ko[ńn]czy\s+si[ęe]|se\s+termine|last\s+day\s+is|"
     r"until|till)\b[^.\n]{0,12}?\b(?:at\s+)?(?P<rel>" + _REL + r")\b"
     r"|\b(?P<rel2>today|tonight|hoy|heute|oggi|hoje|dzi[śs])\s+(?:only|solo|nur|apenas|tylko)\b",
-    re.IGNORECASE,
 )
-_WEEKDAY_END = re.compile(
+_WEEKDAY_END = led_by(
+    "abdefhjtuv",
     r"\b(?:ends?|ending|expires?|until|till|through|thru|by|bis|hasta\s+el|jusqu.(?:à|a|au)|"
     rf"fino\s+a|até|do|valid\s+until)\s+(?:this\s+|next\s+)?(?P<day>{_ANY_WEEKDAY})\b",
-    re.IGNORECASE,
 )
-_SPAN = re.compile(
+_SPAN = led_by(
+    "acdefinopsvw",
     r"\b(?:(?:for|in|within)\s+the\s+next|next|(?:ends?|expires?|valid|available|only|sale|offer|deal|code)"
     r"\s+(?:\w+\s+){0,2}?(?:in|for|within)|durante|pendant|w\s+ci[ąa]gu|nächsten|próximas|prochaines|prossime)"
     r"\s+(?P<n>\d{1,3})\s*(?P<unit>hours?|hrs?|h|days?|horas|heures|stunden|ore|godzin|d[ií]as|jours|tage|giorni|dni)\b"
     r"|(?P<n2>\d{1,3})\s*[-\s]?(?P<unit2>hours?|hrs?|h)\s+only\b",
-    re.IGNORECASE,
+    r"\d",
 )
 _HOUR_UNITS = frozenset(["hour", "hours", "hr", "hrs", "h", "horas", "heures", "stunden", "ore", "godzin"])
 _DAY_FIRST_TLD_LIST = (

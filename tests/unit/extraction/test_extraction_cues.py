@@ -13,7 +13,10 @@ import pytest
 from guard_inbox.extraction import cues, dates, details
 
 LED = {"STEM": cues.STEM, "PROMO_LABEL": cues.PROMO_LABEL, "NO_CODE_NEEDED": cues.NO_CODE_NEEDED,
-       "dates._EXPIRY": dates._EXPIRY, "details._DISCOUNT": details._DISCOUNT}
+       "POSITIVE_BEFORE": cues.POSITIVE_BEFORE, "DISCOUNT_PHRASE": cues.DISCOUNT_PHRASE,
+       "dates._EXPIRY": dates._EXPIRY, "dates._RELATIVE": dates._RELATIVE,
+       "dates._WEEKDAY_END": dates._WEEKDAY_END, "dates._SPAN": dates._SPAN,
+       "details._DISCOUNT": details._DISCOUNT}
 EVERY_CODE_POINT = "".join(map(chr, range(0x110000)))
 ANYTHING = "<any character>"
 
