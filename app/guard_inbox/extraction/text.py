@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from guard_inbox.domain.models import MailMessage
 from guard_inbox.extraction.schema import MARKER, declared_objects
-from guard_inbox.extraction.whitespace import BLANK_LINES, normalise_whitespace
+from guard_inbox.extraction.whitespace import normalise_whitespace, visible_lines
 
 __all__ = ["Document", "Link", "build_document", "html_to_text", "html_view", "links", "message_text",
            "normalise_whitespace", "text_links"]
@@ -117,7 +117,7 @@ def _view(html: str) -> tuple[str, list[Link], _Objects, _Objects]:
         return "", [], json_ld, microdata
     # One line per block: HTML layout nests blocks deeply, and blank lines would make every
     # table cell look like a new paragraph to the rules' context windows.
-    text = BLANK_LINES.sub("\n", normalise_whitespace(root.text(deep=True, separator="")))
+    text = visible_lines(root.text(deep=True, separator=""))
     return text, _place(text, anchors), json_ld, microdata
 
 

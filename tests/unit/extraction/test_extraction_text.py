@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+
+import pytest
+
 from guard_inbox.domain.models import MailMessage
+from guard_inbox.extraction import whitespace
 from guard_inbox.extraction.text import MAX_HTML_CHARS, html_to_text, links, message_text
 
 EMAIL = """<!DOCTYPE html><html><head><title>Head title</title>
@@ -55,3 +61,29 @@ def test_message_text_combines_plain_and_html() -> None:
     msg = MailMessage(provider_id="1", text="Plain  part", html="<p>Html part</p>")
     assert message_text(msg) == "Plain part\n\nHtml part"
     assert message_text(MailMessage(provider_id="2", snippet="just a snippet")) == "just a snippet"
+
+
+# The regex passes whitespace.py used before it split lines with str methods: the reference.
+_SPACES = re.compile(r"[^\S\n]+")
+_LINE_EDGES = re.compile(r" *\n *")
+
+
+def _by_regex(text: str) -> str:
+    text = whitespace._INVISIBLE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
+    return whitespace.BLANK_LINES.sub("\n\n", text).strip()
+
+
+_PIECES = ["a", "Bc", " ", "  ", "\n", "\t", "\xa0", "\r", "\r\n", "\u200b", "\x0b", "\x1c", "\u2028",
+           "\x85", " \n ", "\n\n", "\u3000", "\ufeff", "\u2009"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_whitespace_is_normalised_as_the_regex_passes_did(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 16)))
+        assert whitespace.normalise_whitespace(text) == _by_regex(text), repr(text)
+        assert whitespace.visible_lines(text) == whitespace.BLANK_LINES.sub("\n", _by_regex(text))
