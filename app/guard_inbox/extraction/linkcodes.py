@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from guard_inbox.extraction.cues import led_by
 from guard_inbox.extraction.text import Link
 
 
@@ -33,12 +34,13 @@ _NOT_CODES = _words(
     "applied apply code codes promo coupon discount sale home shop cart checkout"
 )
 # Links that never lead to an offer: list management, legal pages, social profiles.
-_UTILITY = re.compile(
+_UTILITY = led_by(
+    "uopmftiwxylv",
     r"unsubscribe|opt[-_]?out|optout|preferences|preference|manage[-_]?subscription|/privacy|"
     r"/terms|mailto:|tel:|facebook\.com|instagram\.com|twitter\.com|x\.com/|tiktok\.com|"
     r"youtube\.com|pinterest\.|linkedin\.com|view\.|/view|webversion|view[-_]?online|"
     r"/o/|open\.|\.gif$|\.png$|\.jpe?g$|/u/|list-unsubscribe",
-    re.IGNORECASE,
+    r"/.",
 )
 _UTILITY_LABEL = re.compile(
     r"unsubscribe|preferences|privacy|view\s+(?:this\s+)?(?:email\s+)?in\s+(?:your\s+)?browser|"

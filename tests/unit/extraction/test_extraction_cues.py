@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from guard_inbox.extraction import cues, dates, details
+from guard_inbox.extraction import cues, dates, details, linkcodes
 
 LED = {"STEM": cues.STEM, "PROMO_LABEL": cues.PROMO_LABEL, "NO_CODE_NEEDED": cues.NO_CODE_NEEDED,
        "POSITIVE_BEFORE": cues.POSITIVE_BEFORE, "DISCOUNT_PHRASE": cues.DISCOUNT_PHRASE,
        "dates._EXPIRY": dates._EXPIRY, "dates._RELATIVE": dates._RELATIVE,
        "dates._WEEKDAY_END": dates._WEEKDAY_END, "dates._SPAN": dates._SPAN,
-       "details._DISCOUNT": details._DISCOUNT}
+       "details._DISCOUNT": details._DISCOUNT, "linkcodes._UTILITY": linkcodes._UTILITY}
 EVERY_CODE_POINT = "".join(map(chr, range(0x110000)))
 ANYTHING = "<any character>"
 
