@@ -114,18 +114,22 @@ def _in_url(text: str, start: int) -> bool:
     return "://" in chunk or chunk.startswith("www.")
 
 
+def message_facts(text: str, subject: str = "", sender: str = "") -> MessageFacts:
+    """What holds for the whole message, read once (``_codes`` asks it again of the links)."""
+    return MessageFacts(transactional=is_transactional(subject), text=text,
+                        sender_names=sender_names(sender))
+
+
 def observations(
-    text: str, subject: str = "", sender: str = "", prune: Weights | None = None
+    text: str, subject: str = "", sender: str = "", prune: Weights | None = None,
+    facts: MessageFacts | None = None,
 ) -> list[tuple[Sighting, frozenset[str]]]:
     """Each distinct candidate token of ``text`` (first the subject, as build_document puts it)
     with the evidence of the sighting that speaks for it.  With ``prune``, tokens those weights
-    rule out early are left out (see evidence.observe)."""
+    rule out early are left out (see evidence.observe); ``facts``: message_facts of the same
+    text, subject and sender, when the caller has them."""
     subject_end = len(subject) if subject and text.startswith(subject) else 0
-    facts = MessageFacts(
-        transactional=is_transactional(subject),
-        text=text,
-        sender_names=sender_names(sender),
-    )
+    facts = facts or message_facts(text, subject, sender)
     tokens = list(cues.CODE_TOKEN.finditer(text))
     by_token: dict[str, list[Sighting]] = {}
     taken: set[int] = set()
@@ -181,14 +185,15 @@ def observations(
 
 
 def accepted_candidates(
-    text: str, subject: str = "", weights: Weights | None = None, sender: str = ""
+    text: str, subject: str = "", weights: Weights | None = None, sender: str = "",
+    facts: MessageFacts | None = None,
 ) -> list[Sighting]:
     """The candidates whose evidence outweighs the evidence against them, in text order.
 
     ``subject`` is the subject line when ``text`` starts with it (as the extractor builds it).
     """
     weights = weights or _WEIGHTS
-    found = observations(text, subject, sender, prune=weights)
+    found = observations(text, subject, sender, prune=weights, facts=facts)
     return [sight for sight, features in found if weights.score(features) > 0]
 
 
@@ -219,9 +224,10 @@ class RuleExtractor:
     def _codes(self, message: MailMessage, doc: Document) -> tuple[list[FoundCode], bool]:
         text = doc.text
         subject = text[: doc.subject_end]
-        kept = accepted_candidates(text, subject, self._weights, message.sender)
+        facts = message_facts(text, subject, message.sender)
+        kept = accepted_candidates(text, subject, self._weights, message.sender, facts)
         linked = (
-            [] if not doc.links or is_transactional(subject) or cues.NO_CODE_NEEDED.search(text)
+            [] if not doc.links or facts.transactional or facts.no_code_needed
             else link_codes(doc.links)
         )
         seen = {cand.token.casefold() for cand in kept}
