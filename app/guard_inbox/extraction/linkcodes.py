@@ -74,8 +74,8 @@ def codes_in_link(href: str) -> list[str]:
     if len(href) > 4000:
         return []
     forms = [href] if "%" not in href else list(_decoded(href))
-    lowered = [form.lower() for form in forms]
-    if not any(hint in form for form in lowered for hint in _HINTS):
+    lowered = "\n".join(forms).lower()  # no hint holds a newline, so none spans two forms
+    if not any(hint in lowered for hint in _HINTS):
         return []  # cheap pre-check: almost every link is an ordinary one
     if _UTILITY.search(href):
         return []
