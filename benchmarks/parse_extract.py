@@ -51,10 +51,10 @@ from guard_inbox.domain.models import MailMessage  # noqa: E402
 from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
 from guard_inbox.mail.mime import parse_message  # noqa: E402
 
-# Measured by this benchmark (same mail, the 2-core dev machine; mean of two runs) on b13dc94,
-# the commit before issue 15's work.
+# Measured by this benchmark (same mail, the 2-core dev machine, best of five rounds; two runs
+# interleaved with the new code's) on b13dc94, the commit before issue 15's work.
 BEFORE_COMMIT = "b13dc94"
-BEFORE = {"parse": 2506.0, "extract": 907.0, "both": 625.0, "html-body": 7.85, "base64-attachment": 7.75}
+BEFORE = {"parse": 2390.0, "extract": 892.0, "both": 624.0, "html-body": 7.85, "base64-attachment": 7.75}
 BIG_BYTES = 50 * 1024 * 1024
 GOAL_RATE = 500
 GOAL_MEMORY = 3.0
