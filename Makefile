@@ -111,6 +111,7 @@ bench: venv
 	$(BIN)/python benchmarks/queue.py
 	$(BIN)/python benchmarks/gmail_scan.py
 	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/parse_extract.py
 	$(BIN)/python benchmarks/checkpoint.py
 	$(BIN)/python benchmarks/ui_load.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui.py
