@@ -14,6 +14,9 @@ from guard_inbox.extraction import cues, dates, details, linkcodes
 
 LED = {"STEM": cues.STEM, "PROMO_LABEL": cues.PROMO_LABEL, "NO_CODE_NEEDED": cues.NO_CODE_NEEDED,
        "POSITIVE_BEFORE": cues.POSITIVE_BEFORE, "DISCOUNT_PHRASE": cues.DISCOUNT_PHRASE,
+       "NEGATIVE_BEFORE": cues.NEGATIVE_BEFORE, "LEAD_BEFORE": cues.LEAD_BEFORE,
+       "NEG_CONTEXT_BEFORE": cues.NEG_CONTEXT_BEFORE, "NEG_CONTEXT_AFTER": cues.NEG_CONTEXT_AFTER,
+       "TRANSACTIONAL_SUBJECT": cues.TRANSACTIONAL_SUBJECT,
        "dates._EXPIRY": dates._EXPIRY, "dates._RELATIVE": dates._RELATIVE,
        "dates._WEEKDAY_END": dates._WEEKDAY_END, "dates._SPAN": dates._SPAN,
        "details._DISCOUNT": details._DISCOUNT, "linkcodes._UTILITY": linkcodes._UTILITY}
@@ -64,10 +67,25 @@ def _first_of_one(op: Any, av: Any) -> tuple[set[str], bool]:
     return {ANYTHING}, False
 
 
+def _starts_at_word(items: Any) -> bool:
+    """Whether every match of a parsed sequence starts with a ``\\b``."""
+    op, av = list(items)[0]
+    if op is sre.AT:
+        return bool(av is sre.AT_BOUNDARY)
+    if op is sre.BRANCH:
+        return all(_starts_at_word(alternative) for alternative in av[1])
+    if op is sre.SUBPATTERN:
+        return _starts_at_word(av[-1])
+    return False
+
+
 def _split(led: re.Pattern[str]) -> tuple[set[str], set[str]]:
-    """(what the lookahead admits, what the pattern behind it can start with)."""
+    """(what the lookahead admits, what the pattern behind it can start with); a ``\\b`` in
+    the lookahead must be one every match of the pattern starts with."""
     (look_op, look), *inner = list(sre_parse.parse(led.pattern, led.flags))
     assert look_op is sre.ASSERT
+    if list(look[1])[0] == (sre.AT, sre.AT_BOUNDARY):
+        assert _starts_at_word(inner), "led_by(at_word=True) on a pattern not starting with \\b"
     admitted, _ = _first_of(look[1])
     first, empty = _first_of(inner)
     assert not empty, "a pattern that can match nothing cannot be led by a character"
@@ -97,10 +115,11 @@ def test_case_variants_are_every_code_point_the_engine_matches(letter: str) -> N
     "Use Code SAVE20", "GUTSCHEIN: X", "\u017fans code", "ohne Gutscheincode", "cup\u00f3n",
     "\u212aod rabatowy", "PROMO: CABIN15", "Promo \u2013 X1", "No code needed", "sin c\u00f3digo",
     "Offer ends 12/31", "\u017fave $10 off", "\u00c9conomisez 20 %", "-15% today", "valid until 3 May",
+    "your order number", "use the", "Verification code", "2FA login", "pick-up at the locker",
 ])
 def test_led_patterns_find_what_the_plain_ones_find(text: str) -> None:
     for led in LED.values():
-        inner = re.fullmatch(r"\(\?=\(\?-i:\[[^\]]*\]\)\)\(\?:(.*)\)", led.pattern, re.DOTALL)
+        inner = re.fullmatch(r"\(\?=(?:\\b)?\(\?-i:\[[^\]]*\]\)\)\(\?:(.*)\)", led.pattern, re.DOTALL)
         assert inner is not None
         plain = re.compile(inner.group(1), re.IGNORECASE)
         assert [m.span() for m in led.finditer(text)] == [m.span() for m in plain.finditer(text)]
