@@ -21,6 +21,12 @@ _HIGH_BYTES = bytes(range(128, 256))
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 # Labels that are often on UTF-8 text by mistake; and supersets that senders really used.
 _OFTEN_REALLY_UTF8 = frozenset({"ascii", "iso8859-1", "iso8859-15", "cp1252"})
+# Codecs (Python's names) that never decode to a lone surrogate: UTF-8 rejects encoded ones,
+# and these single-byte tables map no byte to one (test_mime checks every byte).
+SURROGATE_FREE = frozenset(
+    {"utf-8", "ascii", "iso8859-1", "iso8859-2", "iso8859-15", "cp1250", "cp1251",
+     "cp1252", "cp1253", "cp1254", "cp1257", "koi8-r"}
+)
 _SUPERSETS = {
     "ascii": "cp1252",
     "iso8859-1": "cp1252",
@@ -38,7 +44,9 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     Never returns lone surrogates (utf-7 and unicode-escape decode to them): no database
     stores them, and one in a subject used to fail the checkpoint and the whole scan.
     """
-    text, note = _decode_text(data, charset)
+    text, note, checked = _decode_text(data, charset)
+    if checked:  # a codec that cannot make one: the scan of a whole body is saved
+        return text, note
     clean = without_lone_surrogates(text)
     if clean != text:
         return clean, note or "invalid characters replaced"
@@ -52,33 +60,35 @@ def without_lone_surrogates(text: str) -> str:
     return _LONE_SURROGATES.sub("\ufffd", text)
 
 
-def _decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
+def _decode_text(data: bytes, charset: str | None) -> tuple[str, str | None, bool]:
+    """decode_text's work, and whether the codec used cannot have made a lone surrogate."""
     label = _label(charset)
     codec = _codec_for(label)
     note = f"unknown charset {label!r}" if label and codec is None else None
     if codec is not None:
         if codec in _OFTEN_REALLY_UTF8 and not data.isascii():
             try:
-                return data.decode("utf-8"), f"text labelled {label} was really utf-8"
+                return data.decode("utf-8"), f"text labelled {label} was really utf-8", True
             except UnicodeDecodeError:
                 pass
+        used = _SUPERSETS.get(codec, codec)
         try:
-            return data.decode(_SUPERSETS.get(codec, codec)), None
+            return data.decode(used), None, used in SURROGATE_FREE
         except (UnicodeError, LookupError):
             note = f"text did not match its charset {label!r}"
     try:
-        return data.decode("utf-8"), note
+        return data.decode("utf-8"), note, True
     except UnicodeDecodeError:
         pass
     as_utf8 = data.decode("utf-8", errors="replace")
     invalid = as_utf8.count("\ufffd")
     high = len(data) - len(data.translate(None, _HIGH_BYTES))
     if high - invalid > invalid:  # mostly valid multi-byte sequences: UTF-8 with a few bad bytes
-        return as_utf8, note or "invalid utf-8 replaced"
+        return as_utf8, note or "invalid utf-8 replaced", True
     try:
-        return data.decode("cp1252"), note or "no usable charset; read as cp1252"
+        return data.decode("cp1252"), note or "no usable charset; read as cp1252", True
     except UnicodeDecodeError:
-        return data.decode("latin-1"), note or "no usable charset; read as latin-1"
+        return data.decode("latin-1"), note or "no usable charset; read as latin-1", True
 
 
 def decode_words(value: str) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from guard_inbox.domain.models import MailMessage
-from guard_inbox.mail.charsets import decode_text, lenient_qp, trim_partial_utf8
+from guard_inbox.mail.charsets import SURROGATE_FREE, decode_text, lenient_qp, trim_partial_utf8
 from guard_inbox.mail.mime import (
     MAX_DEPTH,
     SNIPPET_CHARS,
@@ -429,3 +431,12 @@ def test_overlong_message_ids_fall_back_to_a_hash_that_fits_the_column() -> None
     pid = provider_id_for(raw)
     assert pid.startswith("sha1:") and len(pid) <= 512
     assert message_id_of(b"Message-ID: <" + b"a" * 480 + b"@x>\n\nbody") == "a" * 480 + "@x"
+
+
+@pytest.mark.parametrize("codec", sorted(SURROGATE_FREE))
+def test_codecs_trusted_to_make_no_surrogate_make_none(codec: str) -> None:
+    """decode_text skips its surrogate scan after these codecs: each is Python's own name for
+    itself, and no byte (or, for UTF-8, no encoded surrogate) decodes to a lone surrogate."""
+    assert codecs.lookup(codec).name == codec
+    every = bytes(range(256)) + "\ud800".encode("utf-8", "surrogatepass") + b"\xed\xbf\xbf"
+    assert not re.search("[\ud800-\udfff]", every.decode(codec, errors="replace"))
