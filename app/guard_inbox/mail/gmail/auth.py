@@ -5,7 +5,8 @@ stale token each call the token endpoint, eight times. ``LockedCredentials`` ref
 lock per grant (address and refresh token), lets a thread that waited adopt the token another
 thread just obtained, and writes the new token back to the TokenStore so the next scan does not
 refresh again. And its errors speak OAuth: ``reconnect_error`` turns a refused grant into the
-sentence a user can act on.
+sentence a user can act on. The sign-in itself waits on a loopback listener of ours that a
+Cancel or Quit can stop (loopback.py); the client file it needs is checked in client_file.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import logging
 import threading
+import webbrowser
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +28,8 @@ from google.auth.transport import Request
 from google.oauth2.credentials import Credentials
 
 from guard_inbox.domain.errors import KnownError, PermanentError, ReconnectNeeded, TransientError
+from guard_inbox.mail.gmail.client_file import check_client_config, load_client_secrets
+from guard_inbox.mail.gmail.loopback import LoopbackRedirect
 from guard_inbox.mail.gmail.tokens import TokenStore
 from guard_inbox.mail.gmail.transport import new_http
 
@@ -45,15 +49,7 @@ RECONNECT_MESSAGE = (
     "`guard-inbox accounts connect`."
 )
 
-CLIENT_SECRETS_HELP = (
-    "To connect Gmail, Guard Inbox needs an OAuth client of your own:\n"
-    "  1. Open the Google Cloud console (https://console.cloud.google.com/) and pick or create a project;\n"
-    "     enable the Gmail API under APIs & Services > Library.\n"
-    "  2. APIs & Services > Credentials > Create credentials > OAuth client ID.\n"
-    "  3. Application type: Desktop app. Create, then Download JSON.\n"
-    "  4. Point Guard Inbox at that file: --client-secrets PATH, the GUARD_INBOX_CLIENT_SECRETS\n"
-    "     environment variable, or the gmail.client_secrets setting."
-)
+SIGN_IN_PROMPT = "Sign in to Google in your browser. If it did not open, visit:\n{url}"
 
 # google-auth treats a token as expired this long before its expiry (its REFRESH_THRESHOLD).
 _REFRESH_THRESHOLD = timedelta(minutes=3, seconds=45)
@@ -168,42 +164,6 @@ def reconnect_error(exc: auth_exceptions.RefreshError) -> KnownError:
     return ReconnectNeeded(RECONNECT_MESSAGE)
 
 
-def load_client_secrets(path: Path | str | None) -> dict[str, Any]:
-    """The parsed client_secret.json of a Desktop-app OAuth client, or a KnownError saying how to get one."""
-    if path is None or not str(path).strip():
-        raise PermanentError("No OAuth client file is set.\n" + CLIENT_SECRETS_HELP)
-    file = Path(path).expanduser()
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise PermanentError(
-            f"The OAuth client file {file} does not exist.\n" + CLIENT_SECRETS_HELP
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PermanentError(f"The OAuth client file {file} cannot be read ({exc}).") from None
-    except ValueError:
-        raise PermanentError(f"The OAuth client file {file} is not JSON.\n" + CLIENT_SECRETS_HELP) from None
-    return check_client_config(data, f"The OAuth client file {file}")
-
-
-def check_client_config(data: object, where: str = "The OAuth client") -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise PermanentError(f"{where} is not an OAuth client file.\n" + CLIENT_SECRETS_HELP)
-    if "web" in data and "installed" not in data:
-        raise PermanentError(
-            f"{where} is for a Web application; Guard Inbox needs a Desktop app client.\n"
-            + CLIENT_SECRETS_HELP
-        )
-    client = data.get("installed")
-    needed = ("client_id", "client_secret", "auth_uri", "token_uri")
-    if not isinstance(client, dict) or not all(isinstance(client.get(k), str) and client[k] for k in needed):
-        raise PermanentError(
-            f"{where} is not a Desktop-app OAuth client file (it needs an \"installed\" section with "
-            "client_id, client_secret, auth_uri and token_uri).\n" + CLIENT_SECRETS_HELP
-        )
-    return data
-
-
 def run_connect_flow(
     client_secrets: Path | str | dict[str, Any],
     open_browser: bool = True,
@@ -211,38 +171,25 @@ def run_connect_flow(
     *,
     open_url: Callable[[str], object] | None = None,
     prompt: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Sign in with Google in the browser; returns the authorized-user info (no address yet).
 
     Loopback redirect to 127.0.0.1 on a free port, scope gmail.readonly only, PKCE (S256) always.
     ``open_url`` receives the sign-in URL instead of (or as well as) the system browser, for a
     GUI that shows it or a test that plays the browser; it must not block on the redirect.
+    Setting ``cancel`` ends the wait within a fraction of a second (SignInCancelled) and frees
+    the port: a window's Cancel or Quit must not leave a listener behind for minutes.
     """
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     config = client_secrets if isinstance(client_secrets, dict) else load_client_secrets(client_secrets)
     config = check_client_config(config)
-
-    class _Flow(InstalledAppFlow):  # type: ignore[misc]  # untyped library
-        def authorization_url(self, **kwargs: Any) -> tuple[str, str]:
-            url, state = super().authorization_url(**kwargs)
-            # PKCE is google-auth-oauthlib's default (autogenerate_code_verifier); insist on it.
-            if not self.code_verifier or "code_challenge_method=S256" not in url:
-                raise RuntimeError("PKCE is not in use: google-auth-oauthlib changed its defaults")
-            if open_url is not None:
-                open_url(url)
-            return str(url), str(state)
-
-        def fetch_token(self, **kwargs: Any) -> Any:
-            response = kwargs.get("authorization_response")
-            if isinstance(response, str):
-                kwargs["authorization_response"] = restore_redirect_uri(response)
-            return super().fetch_token(**kwargs)
-
-    flow = _Flow.from_client_config(config, scopes=list(SCOPES), autogenerate_code_verifier=True)
+    flow = InstalledAppFlow.from_client_config(config, scopes=list(SCOPES),
+                                               autogenerate_code_verifier=True)
     try:
         with _quiet(_CHATTY_LOGGERS):
-            creds = _run_flow(flow, open_browser, timeout, prompt)
+            creds = _run_flow(flow, open_browser, timeout, prompt, open_url, cancel)
     finally:
         flow.oauth2session.close()  # a requests.Session: its pooled connection to the token endpoint
     info = info_of(creds)
@@ -258,40 +205,34 @@ def run_connect_flow(
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def restore_redirect_uri(mangled: str) -> str:
-    """Undo run_local_server's ``uri.replace("http", "https")`` everywhere but the scheme.
-
-    google-auth-oauthlib rewrites every "http" in the redirect it received, not only the scheme,
-    so an authorization code (or state) that happens to contain "http" reaches Google altered and
-    the exchange fails with invalid_grant "Malformed auth code" (rare - a few sign-ins in a
-    million - but CI met it, and a user would see a sign-in that fails for no reason). The
-    rewrite only ever inserts an "s" after "http", so mapping each "https" back to "http" restores
-    the original exactly; the scheme stays https because oauthlib refuses http redirects. Our
-    redirect is always http://127.0.0.1, so an https one is one the library rewrote.
-    """
-    if not mangled.startswith("https://"):
-        return mangled  # not rewritten (our redirect is plain-http loopback): nothing to undo
-    return "https://" + mangled.replace("https", "http")[len("http://"):]
-
-
-def _run_flow(flow: Any, open_browser: bool, timeout: int, prompt: str | None) -> Credentials:
+def _run_flow(flow: Any, open_browser: bool, timeout: int, prompt: str | None,
+              open_url: Callable[[str], object] | None, cancel: threading.Event | None) -> Credentials:
+    """What ``run_local_server`` does, with a listener that a cancel stops (see loopback.py)."""
     try:
-        creds: Credentials = flow.run_local_server(
-            host="127.0.0.1",
-            port=0,
-            open_browser=open_browser,
-            timeout_seconds=timeout,
-            authorization_prompt_message=(
-                "Sign in to Google in your browser. If it did not open, visit:\n{url}"
-                if prompt is None else prompt
-            ),
-            success_message="Guard Inbox is connected. You can close this tab.",
-        )
+        with LoopbackRedirect("Guard Inbox is connected. You can close this tab.") as redirect:
+            flow.redirect_uri = redirect.redirect_uri
+            url, _state = flow.authorization_url()
+            # PKCE is google-auth-oauthlib's default (autogenerate_code_verifier); insist on it.
+            if not flow.code_verifier or "code_challenge_method=S256" not in url:
+                raise RuntimeError("PKCE is not in use: google-auth-oauthlib changed its defaults")
+            if open_url is not None:
+                open_url(url)
+            if open_browser and not webbrowser.open(url, new=1, autoraise=True):
+                _log.info("No web browser could be opened for the Google sign-in")
+            message = SIGN_IN_PROMPT if prompt is None else prompt
+            if message:
+                print(message.format(url=url))
+            received = redirect.wait(timeout, cancel)
+        # oauthlib insists on https for the response (unless OAUTHLIB_INSECURE_TRANSPORT); only
+        # the scheme changes: the code and state reach Google exactly as they were sent.
+        response = "https://" + received.removeprefix("http://")
+        flow.fetch_token(authorization_response=response, timeout=_REFRESH_TIMEOUT)
     except Exception as exc:
-        known = _flow_error(exc, timeout)
+        known = _flow_error(exc)
         if known is None:
             raise
         raise known from exc
+    creds: Credentials = flow.credentials
     return creds
 
 
@@ -363,13 +304,11 @@ def _oauth_error(exc: BaseException) -> str:
     return text.split(":", 1)[0][:80]
 
 
-def _flow_error(exc: Exception, timeout: int) -> KnownError | None:
+def _flow_error(exc: Exception) -> KnownError | None:
     """A sign-in failure the user can act on, or None for a bug."""
     if isinstance(exc, KnownError):
         return exc
     name = type(exc).__name__
-    if name == "WSGITimeoutError":
-        return KnownError(f"Google sign-in was not completed within {timeout} seconds; try again.")
     if name == "AccessDeniedError":
         return KnownError("Google sign-in was cancelled or access was refused; nothing was connected.")
     if name == "MismatchingStateError":
