@@ -191,6 +191,17 @@ class CoreApi:
                 self._gmail = self._gmail_factory()
             return self._gmail
 
+    # -- first run: the guided Gmail sign-in (issue 16) ---------------------------------------
+    def check_gmail_client(self, path: Path) -> str:
+        return self._gmail_accounts().check_client_file(path)
+
+    def sign_in_gmail(self, client_file: Path, *, show_url: Callable[[str], object],
+                      cancel: threading.Event) -> tuple[Account, Changes]:
+        account = self._gmail_accounts().sign_in(client_file, show_url=show_url, cancel=cancel)
+        if self._start is not None:
+            self._start.wait()  # the first scan needs the queue (minutes after the window opened)
+        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
 
 def _job_changed(job: Job | None) -> Changes:
     return Changes(jobs=(job,)) if job is not None else NOTHING

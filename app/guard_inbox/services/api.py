@@ -9,6 +9,7 @@ view importing it pulls in no storage, queue or mail library.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,4 +169,18 @@ class AppApi(CodeReader, Protocol):
 
     def save_ai_key(self, key: str) -> None:
         """Into the keyring (or the 0600 fallback file), never the settings or the database."""
+        ...
+
+    # -- first run: the guided Gmail sign-in (issue 16) ---------------------------------------
+    def check_gmail_client(self, path: Path) -> str:
+        """The client id of a Desktop-app OAuth client file; a KnownError (one or two sentences,
+        no command-line help) says what is wrong with it."""
+        ...
+
+    def sign_in_gmail(self, client_file: Path, *, show_url: Callable[[str], object],
+                      cancel: threading.Event) -> tuple[Account, Changes]:
+        """Browser sign-in with ``client_file``; ``show_url`` gets the sign-in URL (on the calling
+        thread, the browser not opened). Setting ``cancel`` ends it within a second with a
+        KnownError and frees its port. One at a time: a second raises a KnownError. Adds the
+        account and queues its first scan."""
         ...
