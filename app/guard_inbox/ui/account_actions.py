@@ -1,65 +1,152 @@
-"""Adding mail accounts from the window: a local mailbox, the demo mailbox, or Gmail.
+"""Adding mail accounts from the window: a local mailbox (chosen or dropped), the demo, or Gmail.
 
 The dialogs run here on the main thread; the use cases run on the task manager's threads, and
-what they changed goes to the change hub, which refreshes the views that show it.
+what they changed goes to the change hub, which refreshes the views that show it. The Gmail
+sign-in runs on its own thread (ui/gmail_signin.py) and there is only ever one: its dialog is
+reused while it runs, and the window cancels it first when it shuts down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox, QWidget
 
-from guard_inbox.domain.models import Account
+from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.models import Account, Job
 from guard_inbox.services.api import AppApi, Changes
+from guard_inbox.settings import Settings
 from guard_inbox.ui.changes import ChangeHub
+from guard_inbox.ui.dialogs.add_mailbox import AddMailboxDialog, FolderMemory
+from guard_inbox.ui.dialogs.connect_gmail import ConnectGmailDialog, open_in_browser
+from guard_inbox.ui.gmail_signin import GmailSignIn
 from guard_inbox.ui.icons import demo_mailbox
 from guard_inbox.ui.taskman import TaskManager
+
+START_WAIT_SECONDS = 60.0
+ARCHIVES = (".zip", ".tgz", ".tar.gz", ".tar", ".7z")
+NOT_A_MAILBOX_HELP = ("Guard Inbox reads an mbox file (Google Takeout exports one per label, in "
+                      "Takeout/Mail) or a folder of .eml files.")
 
 
 class AccountActions:
     def __init__(self, api: AppApi, tasks: TaskManager, hub: ChangeHub, window: QWidget,
-                 report: Callable[[Exception], None], say: Callable[[str], None]) -> None:
+                 report: Callable[[Exception], None], say: Callable[[str], None], *,
+                 settings: Settings, state_file: Path | None = None) -> None:
         self._api = api
         self._tasks = tasks
         self._hub = hub
         self._window = window
         self._report = report
         self._say = say
+        self._settings = settings
+        state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
+        self.folders = FolderMemory(state)
+        self.signin = GmailSignIn(api, window)
+        self.open_browser: Callable[[str], bool] = open_in_browser  # tests play the browser
+        self.gmail_dialog: ConnectGmailDialog | None = None
+        self.mailbox_dialog: AddMailboxDialog | None = None
 
+    # -- local mailboxes ---------------------------------------------------------------------
     def add_local_mailbox(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._window, "Choose an mbox file (for a folder "
-                                              "of .eml files, cancel and pick the folder)")
-        if not path:
-            path = QFileDialog.getExistingDirectory(self._window, "Choose a folder of .eml files")
-        if path:
-            self.add_path(Path(path), scan=True)
+        """One chooser (an mbox file or a folder of .eml files), then one file dialog."""
+        if self.mailbox_dialog is None:
+            self.mailbox_dialog = AddMailboxDialog(self.folders, self._window)
+            self.mailbox_dialog.chosen.connect(lambda path: self.add_paths([path]))
+        self.mailbox_dialog.open()
 
     def add_path(self, path: Path, scan: bool) -> None:
         api = self._api
-        self._tasks.run(lambda: api.add_local_mailbox(path, scan=scan)[1], self._hub.publish,
-                        self._report)
+
+        def add() -> Changes:
+            api.wait_started(START_WAIT_SECONDS)  # a scan needs the queue, maybe still starting
+            return api.add_local_mailbox(path, scan=scan)[1]
+
+        self._tasks.run(add, self._hub.publish, self._report)
+
+    def add_paths(self, paths: Sequence[Path]) -> None:
+        """Chosen or dropped files and folders: each mailbox is added and scanned; the rest are
+        named in one message that says what Guard Inbox can read."""
+        api, wanted = self._api, list(paths)
+
+        def add_all() -> tuple[list[Account], Changes, list[str]]:
+            api.wait_started(START_WAIT_SECONDS)
+            added: list[Account] = []
+            jobs: list[Job] = []
+            problems: list[str] = []
+            for path in wanted:
+                try:
+                    for mailbox in mailboxes_in(path):
+                        account, changes = api.add_local_mailbox(mailbox, scan=True)
+                        added.append(account)
+                        jobs.extend(changes.jobs)
+                except KnownError as exc:
+                    problems.append(str(exc))
+            return added, Changes(accounts=bool(added), jobs=tuple(jobs)), problems
+
+        self._tasks.run(add_all, self._paths_added, self._report)
+
+    def _paths_added(self, result: tuple[list[Account], Changes, list[str]]) -> None:
+        added, changes, problems = result
+        self._hub.publish(changes)
+        if added:
+            names = ", ".join(a.label for a in added)
+            self._say(f"Added {names}. Scanning…")
+        if problems:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Not a mailbox", "\n\n".join(problems),
+                              QMessageBox.StandardButton.Ok, self._window)
+            box.setInformativeText(NOT_A_MAILBOX_HELP)
+            box.open()  # not exec(): the window keeps running while the message is read
 
     def try_demo(self) -> None:
         self.add_path(demo_mailbox(), scan=True)
         self._say("Scanning the demo mailbox…")
 
+    # -- Gmail ---------------------------------------------------------------------------------
     def connect_gmail(self) -> None:
-        self._say("Sign in with Google in your browser to connect Gmail…")
-        api = self._api
+        """Opens the guided dialog, or brings back the one whose sign-in is running."""
+        if self.gmail_dialog is None:
+            self.gmail_dialog = ConnectGmailDialog(self._api, self._tasks, self._settings,
+                                                   self.signin, self._window,
+                                                   open_browser=self._open_browser)
+            self.gmail_dialog.connected.connect(self._gmail_connected)
+        self.gmail_dialog.refresh()
+        self.gmail_dialog.show()
+        self.gmail_dialog.raise_()
+        self.gmail_dialog.activateWindow()
 
-        def connect_and_scan() -> tuple[Account, Changes]:
-            account, added = api.connect_gmail(open_browser=True)
-            scans = api.scan([account.id])
-            return account, Changes(accounts=added.accounts, jobs=scans.jobs)
-
-        self._tasks.run(connect_and_scan, self._gmail_connected, self._gmail_failed)
+    def _open_browser(self, url: str) -> bool:
+        return self.open_browser(url)
 
     def _gmail_connected(self, result: tuple[Account, Changes]) -> None:
         account, changes = result
         self._say(f"Connected {account.address}. Scanning…")
         self._hub.publish(changes)
 
-    def _gmail_failed(self, exc: Exception) -> None:
-        QMessageBox.warning(self._window, "Connect Gmail", str(exc))
+    def shutdown(self) -> None:
+        """At quit, before the task manager is waited for: no sign-in may hold the exit up."""
+        self.signin.stop()
+        for dialog in (self.gmail_dialog, self.mailbox_dialog):
+            if dialog is not None:
+                dialog.close()
+
+
+def mailboxes_in(path: Path) -> list[Path]:
+    """What to add for a chosen or dropped path.
+
+    An unzipped Google Takeout export is a folder with .mbox files a level or two down (no .eml
+    files): those are the mailboxes. An archive is named as such, so the user knows to unzip
+    it. Anything else goes to the mailbox check, which says what is wrong with it.
+    """
+    if path.is_file() and path.name.lower().endswith(ARCHIVES):
+        raise KnownError(f"{path.name} is a compressed archive: unzip it first, then add the "
+                         ".mbox file inside (a Google Takeout export has them in Takeout/Mail).")
+    if path.is_dir():
+        shallow = [p for pattern in ("*", "*/*", "*/*/*") for p in path.glob(pattern)]
+        if not any(p.suffix.lower() == ".eml" for p in shallow):
+            mboxes = sorted(p for p in shallow if p.suffix.lower() == ".mbox" and p.is_file())
+            if mboxes:
+                return mboxes
+    return [path]

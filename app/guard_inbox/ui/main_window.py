@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
 )
 
@@ -29,6 +30,7 @@ from guard_inbox.ui.changes import ChangeHub
 from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
 from guard_inbox.ui.icons import icon
+from guard_inbox.ui.mailbox_drop import MailboxDrop
 from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.tray import Tray
@@ -37,6 +39,7 @@ from guard_inbox.ui.views.codes_view import CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
 from guard_inbox.ui.views.queue_panel import QueuePanel
 from guard_inbox.ui.views.status_line import StatusLine
+from guard_inbox.ui.views.welcome import WelcomeView
 from guard_inbox.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,8 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._window_state = WindowState(state_file)
         self.account_actions = AccountActions(api, self.tasks, self.hub, self, self._report,
-                                              lambda text: self.show_message(text, 8000))
+                                              lambda text: self.show_message(text, 8000),
+                                              settings=settings, state_file=state_file)
         self.setWindowTitle("Guard Inbox")
         self.setWindowIcon(icon("guard-inbox"))
         self.resize(1100, 680)
@@ -104,9 +108,17 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.jobs, "Jobs")
         self.tabs.addTab(self.queue, "Queue")
         self.tabs.currentChanged.connect(lambda i: self.refresh_queue() if i == QUEUE_TAB else None)
+        self.welcome = WelcomeView(self)  # instead of the tabs while there is no account
+        self.welcome.connect_gmail.connect(actions.connect_gmail)
+        self.welcome.add_mailbox.connect(actions.add_local_mailbox)
+        self.welcome.try_demo.connect(self.try_demo)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(self.welcome)
+        self.drop = MailboxDrop(self, actions.add_paths)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.accounts)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([270, 830])
         self.setCentralWidget(self.splitter)
@@ -148,6 +160,7 @@ class MainWindow(QMainWindow):
     # -- start-up: everything slow happens off the main thread ----------------------------------
     def start_background(self) -> None:
         """Waits, off the main thread, for bootstrap's start of the queue and the workers."""
+        self.refresh_accounts()  # the database is open already: welcome or codes list at once
         self.tasks.run(self.api.wait_started, self._on_started, self._on_start_failed)
 
     def _on_started(self, started: Started) -> None:
@@ -283,6 +296,7 @@ class MainWindow(QMainWindow):
     def _show_accounts(self, accounts: list[Account]) -> None:
         self._kinds = {a.id: a.kind for a in accounts}
         self.accounts.set_accounts(accounts)
+        self.pages.setCurrentWidget(self.tabs if accounts else self.welcome)
 
     def _account_selection_changed(self) -> None:
         selected = self.accounts.selected_ids()
@@ -343,4 +357,5 @@ class MainWindow(QMainWindow):
         self.tray.hide()
         if self.bridge is not None:
             self.bridge.close()
+        self.account_actions.shutdown()  # a pending Gmail sign-in must not hold the exit up
         self.tasks.wait()
