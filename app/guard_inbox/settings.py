@@ -36,6 +36,8 @@ class Setting:
 SCHEMA: tuple[Setting, ...] = (
     Setting("scan.concurrency", int, 5, "Scans run at once by this app's worker threads.",
             "Scanning", 1, 64),
+    Setting("scan.processes", int, os.cpu_count() or 1, "Processes that read local mailboxes "
+            "(default: one per core; 0 reads in the scan's own thread).", "Scanning", 0, 64),
     Setting("scan.retry_attempts", int, 3, "Retries after a transient failure (network, broker).",
             "Scanning", 0, 10),
     Setting("scan.retry_backoff_base", float, 5.0, "Seconds before the first retry.",
