@@ -8,14 +8,14 @@ are dropped before the trip back), with the codes found in it.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import dataclasses
 import functools
 import logging
 import os
+import select
 import signal
-import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from guard_inbox.domain.models import Extraction, MailMessage, RawMail, UnreadableMessage
@@ -26,20 +26,40 @@ from guard_inbox.mail.mime import parse_message
 log = logging.getLogger("guard_inbox.jobs")
 
 ChunkResult = tuple[MailMessage | UnreadableMessage, Extraction]
-_PR_SET_PDEATHSIG = 1
 
 
-def start_child() -> None:
-    """Initializer of each reading process: die with the process that started it, and leave
-    Ctrl+C to the app (a terminal sends it to the whole process group)."""
+def start_child(app_pid: int) -> None:
+    """Initializer of each reading process: die with the app, and leave Ctrl+C to the app (a
+    terminal sends it to the whole process group).
+
+    The app is not our parent (the forkserver is), and the pool's queues keep both ends of
+    their pipes in every process, so nothing here would notice a kill -9 of the app: a thread
+    waits on the app's pidfd (or polls where there is none) and ends this process with it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() == 1:  # the parent died before the signal was armed
-            os._exit(1)
+    threading.Thread(target=_exit_with, args=(app_pid,), name="exit-with-app", daemon=True).start()
     _pipeline()  # compile the rules now, not on the first chunk
+
+
+def _exit_with(app_pid: int) -> None:
+    try:
+        handle = os.pidfd_open(app_pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: look every half second
+        while _exists(app_pid):
+            time.sleep(0.5)
+        os._exit(1)
+    select.select([handle], [], [])  # readable once the app has exited, however it ended
+    os._exit(1)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,8 +3,8 @@
 Threads cannot: parsing and the rules are Python, and the GIL runs one thread at a time. The
 pool is shared by every scan of the process and started at the first chunk; its processes
 come from forkserver (spawn where there is none), never fork, which would copy the app's
-threads' locks mid-use. They die with the app (see reading_child.start_child; the forkserver
-itself exits when the app does). If no process can start, ``start`` says so and scans read
+threads' locks mid-use. They die with the app (see reading_child.start_child), and the
+forkserver once they have. If no process can start, ``start`` says so and scans read
 in their own thread as before.
 """
 
@@ -67,7 +67,7 @@ class ReadingPool:
             # Imported once in the server; each process forked from it starts with the app loaded.
             context.set_forkserver_preload(["guard_inbox.services.reading_child"])
         return ProcessPoolExecutor(self.processes, mp_context=context,
-                                   initializer=reading_child.start_child)
+                                   initializer=reading_child.start_child, initargs=(os.getpid(),))
 
     def submit(self, items: Sequence[RawMail]) -> Future[list[ChunkResult]]:
         """Raises BrokenProcessPool if the pool is gone (``restart`` brings it back)."""
@@ -77,10 +77,19 @@ class ReadingPool:
             raise BrokenProcessPool("the reading processes are not running")
         return executor.submit(reading_child.read_chunk, list(items))
 
-    def restart(self) -> bool:
-        """After a process died (the kernel's OOM killer, a crash in a C parser): a fresh pool."""
+    def process_ids(self) -> list[int]:
+        """The running reading processes (for the log and the tests that kill one)."""
         with self._lock:
-            self._shutdown_locked()
+            executor = self._executor
+        processes = (getattr(executor, "_processes", None) or {}) if executor else {}
+        return [pid for pid, process in list(processes.items()) if process.is_alive()]
+
+    def restart(self) -> bool:
+        """After a process died (the kernel's OOM killer, a crash in a C parser): a fresh pool,
+        once, however many chunks (of however many scans) the broken one failed."""
+        with self._lock:
+            if self._executor is not None and getattr(self._executor, "_broken", False):
+                self._shutdown_locked()
         return self.start()
 
     def close(self) -> None:
