@@ -113,7 +113,10 @@ def entry_id(entry: bytes) -> str:
     if len(entry) > HEAD:
         head = entry[:HEAD]
         cut = head.find(b"\nFrom ", 1)  # where the forward scanner's head stops
-        pid = id_if_whole_header(unwrap(head[: cut + 1] if cut >= 0 else head, whole=False))
+        head = head[: cut + 1] if cut >= 0 else head
+        # unwrap's >From substitution changes nothing when there is no ">From " to undo
+        pid = id_if_whole_header(unwrap(head, whole=False) if b">From " in head
+                                 else head[head.find(b"\n") + 1 :] if b"\n" in head else b"")
         if pid is not None:
             return pid
     return provider_id_for(unwrap(entry, whole=True))
@@ -167,13 +170,17 @@ def _separators(buf: bytes, *, at_file_start: bool) -> list[int]:
     """Offsets of the From_ lines in ``buf``. One at offset 0 counts only at the file's start:
     elsewhere the byte before it is unknown, and the next (earlier) block will tell."""
     found: list[int] = []
-    for match in _CANDIDATE.finditer(buf):
-        if match.start() == 0 and not at_file_start:
-            continue
-        found.append(match.start())
-    if at_file_start and found:  # the first From_ of the file counts whatever follows it
-        return [found[0]] + [s for s in found[1:] if _SEPARATOR_AT.match(buf, s)]
-    return [s for s in found if _SEPARATOR_AT.match(buf, s)]
+    if at_file_start:  # the first From_ of the file counts whatever follows it
+        first = _CANDIDATE.search(buf)
+        if first is None:
+            return found
+        found.append(first.start())
+    at = buf.find(b"\nFrom ", found[0] if found else 0)
+    while at >= 0:  # bytes.find, not a regex: this runs over every byte of the file
+        if _SEPARATOR_AT.match(buf, at + 1):
+            found.append(at + 1)
+        at = buf.find(b"\nFrom ", at + 1)
+    return found
 
 
 def _item(
