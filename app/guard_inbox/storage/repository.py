@@ -229,6 +229,7 @@ class Repository:
             "code": CodeRow.code_key, "merchant": CodeRow.merchant_key,
             "discount": CodeRow.discount, "expires": CodeRow.expires_at,
             "first_seen": CodeRow.first_seen, "last_seen": CodeRow.last_seen,
+            "used": CodeRow.used,
         }.get(query.sort, CodeRow.first_seen)
         order = column.desc(nulls="LAST") if query.descending else column.asc(nulls="LAST")
         if query.group_by_shop:
