@@ -39,7 +39,7 @@ def column_widths(text: QFontMetrics, code: QFontMetrics) -> dict[int, int]:
     date = max(text.horizontalAdvance(local_date(d, d)) for d in _SAMPLE_DATES) + PADDING
     return {
         USED: max(text.horizontalAdvance(HEADERS[USED]) + PADDING, 24 + PADDING),  # not sortable
-        CODE: max(header[CODE], code.horizontalAdvance("W" * 9) + PADDING),
+        CODE: max(header[CODE], code.horizontalAdvance("W" * 11) + PADDING),
         DISCOUNT: max(header[DISCOUNT], text.horizontalAdvance("20% off all") + PADDING),
         EXPIRES: max(header[EXPIRES], date),
         FIRST_SEEN: max(header[FIRST_SEEN], date),
