@@ -22,6 +22,8 @@ from guard_inbox.domain.errors import (
     ScanCancelled,
     ScanInterrupted,
     ScanLost,
+    SourceMissing,
+    SourceUnavailable,
     StorageFull,
     TransientError,
 )
@@ -125,6 +127,12 @@ class ScanService:
             return Outcome(Next.REQUEUE, 0.0, released)
         except ReconnectNeeded as exc:
             self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
+            self.lifecycle.fail(job.id, str(exc), owner)
+            return DONE
+        except (SourceMissing, SourceUnavailable) as exc:
+            # Final at once: retrying cannot bring a moved mailbox back. The account says so
+            # (and offers to locate it) until a scan reads it again.
+            self.repository.set_account_status(job.account_id, AccountStatus.UNAVAILABLE, str(exc))
             self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
         except StorageFull as exc:
