@@ -111,6 +111,8 @@ class Account:
     status_message: str = ""
     last_scan_at: datetime | None = None
     code_count: int = 0
+    paused: bool = False  # left out of scheduled scans and "scan all"
+    removed: bool = False  # removed with its codes kept: it owns them, no list shows it
     # The source's cursor saved by the last complete scan (Gmail's historyId), where the next
     # scan lists from. Out of repr: no secret, but noise wherever an account is shown or logged.
     sync_state: str = field(default="", repr=False)
@@ -141,6 +143,15 @@ class Job:
     cancel_requested: bool = False
     account_label: str = ""
     tokens_used: int = 0
+
+    @property
+    def codes_summary(self) -> str:
+        """The one meaning of "codes found" that job rows, the CLI and notices share: unique
+        codes this job saw, of which new (the rest were already known)."""
+        if not self.codes_found:
+            return "no codes"
+        noun = "code" if self.codes_found == 1 else "codes"
+        return f"{self.codes_found} {noun} ({self.codes_new} new)"
 
 
 @dataclass(frozen=True, slots=True)

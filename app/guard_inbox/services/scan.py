@@ -175,7 +175,7 @@ class ScanService:
 
     def _scan(self, job: Job, shutting_down: threading.Event) -> None:
         account = self.repository.get_account(job.account_id)
-        if account is None:
+        if account is None or account.removed:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
         ids = source.list_ids(self.repository.scanned_ids(account.id))

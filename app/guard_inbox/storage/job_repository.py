@@ -74,7 +74,7 @@ class JobRepository:
                 account=account_id, state=JobState.PENDING.value, priority=priority,
                 trigger=trigger, created_at=self.now(),
             )
-        return _job(row)
+        return self.get(row.id) or _job(row)  # named: a new row never says "Account 4"
 
     def get(self, job_id: int) -> Job | None:
         row = (

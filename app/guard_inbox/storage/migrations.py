@@ -33,12 +33,32 @@ def _v1_initial(db: peewee.Database) -> None:
     # Tables are created from today's definitions, so drop what later steps add.
     if "expiry_notified_at" in {c.name for c in db.get_columns("promo_code")}:
         migrate_ops(db, lambda m: [m.drop_column("promo_code", "expiry_notified_at")])
+    _drop_present(db, "account", ("paused", "removed_at"))  # migration 4's
+    _drop_present(db, "promo_code", ("seen_by_job",))  # migration 4's
+
+
+def _drop_present(db: peewee.Database, table: str, columns: tuple[str, ...]) -> None:
+    present = {c.name for c in db.get_columns(table)}
+    drop = [c for c in columns if c in present]
+    if drop:
+        migrate_ops(db, lambda m: [m.drop_column(table, c) for c in drop])
 
 
 def _v2_expiry_notifications(db: peewee.Database) -> None:
     """Remember which codes we already warned about, so each warning comes once."""
     migrate_ops(db, lambda m: [m.add_column("promo_code", "expiry_notified_at",
                                             CodeRow.expiry_notified_at)])
+
+
+def _v4_account_states(db: peewee.Database) -> None:
+    """Accounts can be paused, and removed while their codes are kept; each code remembers the
+    last job that saw it, so "codes found" means unique codes (new or already known)."""
+    migrate_ops(db, lambda m: [
+        m.add_column("account", "paused", AccountRow.paused),
+        m.add_column("account", "removed_at", AccountRow.removed_at),
+        m.add_column("promo_code", "seen_by_job", CodeRow.seen_by_job),
+    ])
+    AccountRow.update(paused=False).execute()
 
 
 def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object]]) -> None:
@@ -49,9 +69,12 @@ def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _v1_initial),
     (2, "expiry notifications", _v2_expiry_notifications),
+    # 3 is the codes' search columns (another branch): each version is applied on its own, so
+    # a database may get 4 before 3 and the gap is harmless.
+    (4, "account states and unique code counts", _v4_account_states),
 ]
 
-LATEST = MIGRATIONS[-1][0]
+LATEST = max(version for version, _, _ in MIGRATIONS)  # not the last listed: see the gap above
 
 
 def bind(database: Database) -> None:

@@ -91,6 +91,7 @@ def test_a_manual_scan_runs_before_scheduled_ones_queued_earlier(tmp_path: Path)
             accounts.append(core.mbox_account(tmp_path / f"{name}.mbox"))
         background = [core.control.start_scan(a, Priority.LOW, "scheduled") for a in accounts[:3]]
         manual = core.control.start_scan(accounts[3])  # manual: high priority by default
+        assert manual.account_label == "d.mbox"  # a new job's row names its account at once
 
         assert manual.priority == Priority.HIGH and manual.trigger == "manual"
         assert core.run_due() == [manual.id, *(j.id for j in background)]  # FIFO within one
