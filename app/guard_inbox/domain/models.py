@@ -185,6 +185,7 @@ class JobEvent:
     codes_found: int = 0
     error: str = ""
     at: float = 0.0
+    codes_new: int = 0  # of codes_found, those no earlier scan had stored
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -196,6 +197,7 @@ class JobEvent:
             "codes_found": self.codes_found,
             "error": self.error,
             "at": self.at,
+            "codes_new": self.codes_new,
         }
 
     @classmethod
@@ -209,6 +211,7 @@ class JobEvent:
             codes_found=int(str(data.get("codes_found", 0))),
             error=str(data.get("error", "")),
             at=float(str(data.get("at", 0.0))),
+            codes_new=int(str(data.get("codes_new", 0))),  # absent from older processes
         )
 
 
