@@ -16,6 +16,7 @@ from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import Account, AccountStatus, JobState
 from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
+from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.main_window import MainWindow
 from mailgen import write_mbox
 
@@ -150,8 +151,10 @@ def test_the_settings_accounts_page_pauses_and_removes(
     write_mbox(tmp_path / "demo.mbox", 3)
     [demo] = added(qtbot, window, tmp_path / "demo.mbox")
     page = AccountsPage(window.account_actions)
-    qtbot.addWidget(page)
-    page.show()
+    dialog = SettingsDialog(core.settings, broker_embedded=True, accounts_page=page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.tabs.tabText(0) == "Accounts" and dialog.tabs.currentWidget() is page
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
     assert not page.pause_button.isEnabled()
     page.table.selectRow(0)
@@ -166,7 +169,7 @@ def test_the_settings_accounts_page_pauses_and_removes(
 
     page.remove_button.click()
     box = window.account_actions.remove_box
-    assert box is not None and box.isVisible()
+    assert box is not None and box.isVisible() and box.parent() is page  # over the dialog
     button(box, "Remove with its codes").click()
     qtbot.waitUntil(lambda: page.table.rowCount() == 0, timeout=5000)
     assert core.queries.accounts() == [] and core.queries.codes() == []

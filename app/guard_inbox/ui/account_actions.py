@@ -89,8 +89,10 @@ class AccountActions:
         panel.pause_requested.connect(
             lambda account_id, paused: on(lambda a: self.set_paused(a, paused))(account_id))
 
-    def rename(self, account: Account) -> None:
-        dialog = QInputDialog(self._window)
+    def rename(self, account: Account, parent: QWidget | None = None) -> None:
+        """``parent``: the widget asking (the settings page), so the question is not blocked by
+        the settings dialog's modality."""
+        dialog = QInputDialog(parent or self._window)
         dialog.setWindowTitle("Rename account")
         dialog.setLabelText(f"Name for {account.address}\n(leave it empty to show the address):")
         dialog.setTextValue(account.display_name if account.display_name != account.address
@@ -112,12 +114,12 @@ class AccountActions:
                 else f"{account.label} is scanned again with the others.")
         self._change(lambda: api.pause_account(account.id, paused), done)
 
-    def remove(self, account: Account) -> None:
+    def remove(self, account: Account, parent: QWidget | None = None) -> None:
         """Asks first, and whether its codes stay in the list (the demo's usually should not)."""
         noun = "code" if account.code_count == 1 else "codes"
         box = QMessageBox(QMessageBox.Icon.Question, "Remove account",
                           f"Remove {account.label}?", QMessageBox.StandardButton.NoButton,
-                          self._window)
+                          parent or self._window)
         more = " Its Gmail sign-in is deleted as well." if account.kind is AccountKind.GMAIL else ""
         box.setInformativeText(f"It has {account.code_count} {noun}. Keep them in the codes list, "
                                f"or delete them with the account?{more}")
@@ -140,14 +142,14 @@ class AccountActions:
         self.remove_box = box
         box.open()
 
-    def locate(self, account: Account) -> None:
+    def locate(self, account: Account, parent: QWidget | None = None) -> None:
         """The fix for a moved mailbox: choose where it is now; its codes and progress stay."""
         title = f"Where is {account.label} now?"
-        folder = str(self.folders.folder())
+        folder, owner = str(self.folders.folder()), parent or self._window
         if account.kind is AccountKind.EML_DIR:
-            path = QFileDialog.getExistingDirectory(self._window, title, folder)
+            path = QFileDialog.getExistingDirectory(owner, title, folder)
         else:
-            path, _ = QFileDialog.getOpenFileName(self._window, title, folder, MBOX_FILTER)
+            path, _ = QFileDialog.getOpenFileName(owner, title, folder, MBOX_FILTER)
         if not path:
             return
         chosen = Path(path)

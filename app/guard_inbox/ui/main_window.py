@@ -266,6 +266,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
             self.show_message("Settings saved. Worker threads change on the next start.")
+        dialog.deleteLater()  # with its accounts page, which follows the change hub
 
     def _embedded(self) -> bool:
         return not self.settings.get("broker.url")

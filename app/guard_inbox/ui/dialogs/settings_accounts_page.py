@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,11 +64,15 @@ class AccountsPage(QWidget):
         self.locate_button = QPushButton("Locate mailbox…", self)
         self.locate_button.setToolTip("The mailbox moved: show Guard Inbox where it is now")
         self.remove_button = QPushButton("Remove…", self)
-        self.rename_button.clicked.connect(lambda: self._with_selected(self.account_actions.rename))
-        self.pause_button.clicked.connect(
-            lambda: self._with_selected(lambda a: self.account_actions.set_paused(a, not a.paused)))
-        self.locate_button.clicked.connect(lambda: self._with_selected(self.account_actions.locate))
-        self.remove_button.clicked.connect(lambda: self._with_selected(self.account_actions.remove))
+        acts = self.account_actions  # their questions open over this page, not the window
+        self.rename_button.clicked.connect(lambda: self._with_selected(
+            lambda a: acts.rename(a, parent=self)))
+        self.pause_button.clicked.connect(lambda: self._with_selected(
+            lambda a: acts.set_paused(a, not a.paused)))
+        self.locate_button.clicked.connect(lambda: self._with_selected(
+            lambda a: acts.locate(a, parent=self)))
+        self.remove_button.clicked.connect(lambda: self._with_selected(
+            lambda a: acts.remove(a, parent=self)))
         self.detail = QLabel("", self)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -92,6 +97,8 @@ class AccountsPage(QWidget):
             self.reload()
 
     def set_accounts(self, accounts: list[Account]) -> None:
+        if not shiboken6.isValid(self):  # the dialog closed while the accounts were read
+            return
         selected = self.selected()
         self._accounts = list(accounts)
         self.table.setRowCount(len(accounts))
