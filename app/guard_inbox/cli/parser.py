@@ -39,22 +39,37 @@ def build_parser() -> argparse.ArgumentParser:
                        ("codes", "list the codes found")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--json", action="store_true", help="machine-readable output")
+        if name == "codes":
+            add_code_filters(cmd)
 
-    accounts = sub.add_parser("accounts", help="connect, list and remove mail accounts")
+    accounts = sub.add_parser("accounts", help="connect, list, rename, pause and remove accounts")
     acc = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc.add_parser("add", help="import a Gmail authorisation (authorized-user JSON)")
     add.add_argument("--token-file", type=Path, required=True,
                      help="token JSON as google-auth writes it (Credentials.to_json())")
     listing = acc.add_parser("list", help="connected accounts and mailboxes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    remove = acc.add_parser("remove", help="disconnect a Gmail account and delete its token")
-    remove.add_argument("email")
+    which = "the account's address, name or #id (as `accounts list` shows them)"
+    remove = acc.add_parser("remove", help="remove an account (a Gmail one's token too)")
+    remove.add_argument("account", metavar="ACCOUNT", help=which)
+    remove.add_argument("--keep-codes", action="store_true",
+                        help="keep the codes it found in the codes list")
+    rename = acc.add_parser("rename", help="give an account the name lists show")
+    rename.add_argument("account", metavar="ACCOUNT", help=which)
+    rename.add_argument("name", help="the new name ('' shows the address again)")
+    for action, text in (("pause", "leave an account out of scheduled scans and `scan all`"),
+                         ("resume", "scan a paused account again")):
+        acc.add_parser(action, help=text).add_argument("account", metavar="ACCOUNT", help=which)
+    locate = acc.add_parser("locate", help="point a local mailbox's account at where it moved")
+    locate.add_argument("account", metavar="ACCOUNT", help=which)
+    locate.add_argument("path", type=Path, help="the mbox file or .eml folder's new place")
     connect = acc.add_parser("connect", help="sign in to Gmail in the browser")
     connect.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")
 
-    export = sub.add_parser("export", help="write all codes to a CSV file")
+    export = sub.add_parser("export", help="write the codes to a CSV file (all, or as filtered)")
     export.add_argument("file", type=Path)
+    add_code_filters(export)
 
     logs = sub.add_parser("logs", help="print the log file's path, or its last lines")
     logs.add_argument("-n", "--lines", type=int, default=None, metavar="N",
@@ -66,6 +81,22 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="one JSON object per file")
     extract.add_argument("files", nargs="+", type=Path)
     return parser
+
+
+def add_code_filters(cmd: argparse.ArgumentParser) -> None:
+    """The codes list's questions on the command line (cli/reading.py turns them into a query)."""
+    status = cmd.add_mutually_exclusive_group()
+    status.add_argument("--unused", action="store_true", help="only codes not marked used")
+    status.add_argument("--used", action="store_true", help="only codes marked used")
+    status.add_argument("--expiring", nargs="?", type=int, const=-1, default=None, metavar="DAYS",
+                        help="unused codes expiring within DAYS days "
+                             "(default: the notify.expiring_days setting)")
+    cmd.add_argument("--shop", default="", help="part of the shop's name (any case or accents)")
+    cmd.add_argument("--search", default="",
+                     help="words found in the code, shop or discount (any case or accents)")
+    cmd.add_argument("--hide-expired", action="store_true", help="leave out expired codes")
+    cmd.add_argument("--account", type=int, default=None, metavar="ID",
+                     help="one account's codes (ids as in `accounts list --json`)")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

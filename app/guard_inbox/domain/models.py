@@ -121,6 +121,8 @@ class Account:
     status_message: str = ""
     last_scan_at: datetime | None = None
     code_count: int = 0
+    paused: bool = False  # left out of scheduled scans and "scan all"
+    removed: bool = False  # removed with its codes kept: it owns them, no list shows it
     # The source's cursor saved by the last complete scan (Gmail's historyId), where the next
     # scan lists from. Out of repr: no secret, but noise wherever an account is shown or logged.
     sync_state: str = field(default="", repr=False)
@@ -151,6 +153,15 @@ class Job:
     cancel_requested: bool = False
     account_label: str = ""
     tokens_used: int = 0
+
+    @property
+    def codes_summary(self) -> str:
+        """The one meaning of "codes found" that job rows, the CLI and notices share: unique
+        codes this job saw, of which new (the rest were already known)."""
+        if not self.codes_found:
+            return "no codes"
+        noun = "code" if self.codes_found == 1 else "codes"
+        return f"{self.codes_found} {noun} ({self.codes_new} new)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +195,7 @@ class JobEvent:
     codes_found: int = 0
     error: str = ""
     at: float = 0.0
+    codes_new: int = 0  # of codes_found, those no earlier scan had stored
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -195,6 +207,7 @@ class JobEvent:
             "codes_found": self.codes_found,
             "error": self.error,
             "at": self.at,
+            "codes_new": self.codes_new,
         }
 
     @classmethod
@@ -208,6 +221,7 @@ class JobEvent:
             codes_found=int(str(data.get("codes_found", 0))),
             error=str(data.get("error", "")),
             at=float(str(data.get("at", 0.0))),
+            codes_new=int(str(data.get("codes_new", 0))),  # absent from older processes
         )
 
 
@@ -236,13 +250,22 @@ class QueueStats:
         }
 
 
+DEFAULT_EXPIRING_DAYS = 3  # the "notify.expiring_days" setting's default
+
+
 @dataclass(frozen=True, slots=True)
 class CodeQuery:
     """What the codes view or `codes` command asks for."""
 
-    search: str = ""
-    status: str = "all"  # all | active | expiring | used
-    expiring_days: int = 3
+    search: str = ""  # words, each matched without regard to case or accents
+    status: str = "all"  # all | unused | active (unused, not expired) | expiring | used
+    expiring_days: int | None = None  # None: the "notify.expiring_days" setting
     account_id: int | None = None
     sort: str = "first_seen"
     descending: bool = True
+    include_expired: bool = True  # the codes view hides them unless asked
+    shop: str = ""  # part of the shop's name, any case or accents
+    group_by_shop: bool = False  # shops in name order, the chosen order inside each
+    # Codes answered whatever the status filter says: one just marked used stays on screen
+    # (checked, greyed) instead of vanishing under the pointer, until the question changes.
+    keep_ids: tuple[int, ...] = ()

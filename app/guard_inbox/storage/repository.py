@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import peewee
 
+from guard_inbox.domain.folding import fold, search_terms
 from guard_inbox.domain.models import (
+    DEFAULT_EXPIRING_DAYS,
     Account,
     AccountKind,
     AccountStatus,
@@ -33,6 +37,8 @@ def _account(row: AccountRow, code_count: int = 0) -> Account:
         status_message=row.status_message,
         last_scan_at=from_db(row.last_scan_at),
         code_count=code_count,
+        paused=bool(row.paused),
+        removed=row.removed_at is not None,
         sync_state=str(row.sync_state or ""),
     )
 
@@ -53,6 +59,9 @@ class Repository:
                     kind=kind.value, address=address, display_name=display_name,
                     created_at=utcnow(),
                 )
+            elif row.removed_at is not None:  # added again after a removal that kept its codes
+                row.removed_at, row.paused = None, False
+                row.save()
         return _account(row)
 
     def get_account(self, account_id: int) -> Account | None:
@@ -60,7 +69,9 @@ class Repository:
         return None if row is None else _account(row, self._code_count(account_id))
 
     def find_account(self, address: str, kind: AccountKind | None = None) -> Account | None:
-        query = AccountRow.select().where(peewee.fn.LOWER(AccountRow.address) == address.lower())
+        query = AccountRow.select().where(
+            (peewee.fn.LOWER(AccountRow.address) == address.lower()) & AccountRow.removed_at.is_null()
+        )
         if kind is not None:
             query = query.where(AccountRow.kind == kind.value)
         row = query.first()
@@ -72,7 +83,8 @@ class Repository:
             .group_by(CodeRow.account)
             .tuples()
         )
-        return [_account(r, counts.get(r.id, 0)) for r in AccountRow.select().order_by(AccountRow.id)]
+        rows = AccountRow.select().where(AccountRow.removed_at.is_null()).order_by(AccountRow.id)
+        return [_account(r, counts.get(r.id, 0)) for r in rows]
 
     def remove_account(self, account_id: int) -> bool:
         with self.database.write():
@@ -104,8 +116,9 @@ class Repository:
     ) -> tuple[int, int]:
         """Checkpoint messages and upsert their codes in one transaction.
 
-        Returns (codes found, codes new). A message already checkpointed is skipped, so codes
-        never double. With ``owner`` (the worker running the job) nothing is written, and
+        Returns (codes found, codes new): each code counts once per job, however many messages
+        repeat it (found = new + already known). A message already checkpointed is skipped, so
+        codes never double. With ``owner`` (the worker running the job) nothing is written, and
         ScanLost raised, once another worker has taken the job over.
         """
         with self.database.write():
@@ -122,31 +135,25 @@ class Repository:
             )
         else:
             select = CodeRow.select(CodeRow.id)
-        now = utcnow()
         if query.account_id is not None:
             select = select.where(CodeRow.account == query.account_id)
-        if query.search:
-            text = query.search.lower()
-            select = select.where(
-                _contains(CodeRow.code_key, text) | _contains(CodeRow.merchant, text)
-                | _contains(CodeRow.discount, text)
-            )
-        not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
-        if query.status == "active":
-            select = select.where(~CodeRow.used & not_expired)
-        elif query.status == "expiring":
-            soon = now + timedelta(days=query.expiring_days)
-            select = select.where(
-                ~CodeRow.used & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= soon)
-            )
-        elif query.status == "used":
-            select = select.where(CodeRow.used)
+        for term in search_terms(query.search):
+            select = select.where(_contains(CodeRow.search_key, term))
+        if query.shop:
+            select = select.where(_contains(CodeRow.shop_key, fold(query.shop)))
+        status = _status(query, utcnow())
+        if status is not None:
+            keep = list(query.keep_ids)
+            select = select.where(status | CodeRow.id.in_(keep) if keep else status)
         column = {
             "code": CodeRow.code_key, "merchant": CodeRow.merchant_key,
             "discount": CodeRow.discount, "expires": CodeRow.expires_at,
             "first_seen": CodeRow.first_seen, "last_seen": CodeRow.last_seen,
+            "used": CodeRow.used,
         }.get(query.sort, CodeRow.first_seen)
         order = column.desc(nulls="LAST") if query.descending else column.asc(nulls="LAST")
+        if query.group_by_shop:
+            return select.order_by(CodeRow.shop_key, order, CodeRow.id.desc())
         return select.order_by(order, CodeRow.id.desc())
 
     def code_ids(self, query: CodeQuery) -> list[int]:
@@ -155,6 +162,13 @@ class Repository:
         # GIL time the window's thread then waits for while scans run.
         cursor = self.database.db.execute(self._code_select(query, rows=False))
         return [cid for (cid,) in cursor.fetchall()]
+
+    def code_shops(self, query: CodeQuery) -> list[tuple[int, str, str]]:
+        """(id, shop key, shop name) in the query's order, for a list grouped by shop."""
+        select = self._code_select(query, rows=False).select(
+            CodeRow.id, CodeRow.shop_key, CodeRow.merchant
+        )
+        return [(cid, key, name) for cid, key, name in self.database.db.execute(select).fetchall()]
 
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
         if not ids:
@@ -181,11 +195,9 @@ class Repository:
 
     def expiring_unnotified(self, days: int) -> list[StoredCode]:
         """Unused codes expiring within ``days`` that we have not warned about yet."""
-        now = utcnow()
-        select = self._code_select(CodeQuery(sort="expires", descending=False)).where(
-            ~CodeRow.used & CodeRow.expiry_notified_at.is_null()
-            & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= now + timedelta(days=days))
-        )
+        # The codes list's own "Expiring soon" question: a notification names what it lists.
+        soon = CodeQuery(status="expiring", expiring_days=days, sort="expires", descending=False)
+        select = self._code_select(soon).where(CodeRow.expiry_notified_at.is_null())
         return [_stored_code(r) for r in select]
 
     def mark_expiry_notified(self, code_ids: Sequence[int]) -> None:
@@ -218,6 +230,25 @@ def _stored_code(row: CodeRow) -> StoredCode:
         sender=message.sender if message else "",
         message_id=message.provider_id if message else "",
     )
+
+
+def _status(query: CodeQuery, now: datetime) -> peewee.Expression | None:
+    """The status filter and the expired toggle as one condition (None: every code)."""
+    not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
+    days = DEFAULT_EXPIRING_DAYS if query.expiring_days is None else query.expiring_days
+    conditions: list[peewee.Expression] = []
+    if query.status in ("active", "unused", "expiring"):
+        conditions.append(~CodeRow.used)
+    if query.status == "active" or not query.include_expired:
+        conditions.append(not_expired)
+    if query.status == "expiring":
+        # The same window as expiring_unnotified: what a notification names, this lists.
+        conditions.append((CodeRow.expires_at >= now) & (CodeRow.expires_at <= now + timedelta(days=days)))
+    elif query.status == "used":
+        conditions.append(CodeRow.used)
+    if not conditions:
+        return None
+    return functools.reduce(operator.and_, conditions)
 
 
 def _contains(column: peewee.Field, text: str) -> peewee.Expression:

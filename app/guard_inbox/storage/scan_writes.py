@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from guard_inbox.domain.folding import fold, search_key
 from guard_inbox.domain.models import FoundCode, MailMessage, UnreadableMessage
 from guard_inbox.storage.clock import to_db
 from guard_inbox.storage.tables import CodeRow, MessageRow
@@ -22,7 +23,8 @@ ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
 
 ROWS_PER_INSERT = 100  # SQLite builds before 3.32 allow 999 bound parameters per statement
 IDS_PER_QUERY = 500
-_CHANGING = ("first_seen", "last_seen", "message", "discount", "expires_at", "link", "min_spend")
+_CHANGING = ("first_seen", "last_seen", "message", "discount", "expires_at", "link", "min_spend",
+             "seen_by_job", "search_key")
 
 
 def message_fields(
@@ -62,7 +64,8 @@ def write_results(account_id: int, job_id: int, results: Sequence[ScanResult],
     """Inside the caller's transaction: messages not checkpointed yet, and their codes.
 
     Same rules as one message at a time: a message already checkpointed adds nothing; a code
-    already stored keeps its first sighting and takes the newest mail's details.
+    already stored keeps its first sighting and takes the newest mail's details. Returns
+    (codes found, codes new), each code counted once per job however many messages repeat it.
     """
     done = checkpointed(account_id, [message.provider_id for message, _ in results])
     rows: list[dict[str, object]] = []
@@ -85,14 +88,14 @@ def write_results(account_id: int, job_id: int, results: Sequence[ScanResult],
     found = new = 0
     for pid, seen, codes in with_codes:
         for code in codes:
-            found += 1
             key = (merchant_key(code.merchant), code.code.lower())
             entry = stored.get(key)
             if entry is None:
-                stored[key] = _new_code(account_id, key, code, message_ids[pid], seen)
+                stored[key] = _new_code(account_id, job_id, key, code, message_ids[pid], seen)
+                found += 1
                 new += 1
             else:
-                _seen_again(entry, code, message_ids[pid], seen)
+                found += _seen_again(entry, job_id, code, message_ids[pid], seen)
     _write_codes(stored.values())
     return found, new
 
@@ -123,21 +126,24 @@ def _ids_of(account_id: int, provider_ids: Sequence[str]) -> dict[str, int]:
 def _stored_codes(account_id: int, code_keys: set[str]) -> dict[tuple[str, str], _Code]:
     keys = sorted(code_keys)
     stored: dict[tuple[str, str], _Code] = {}
-    columns = (CodeRow.id, CodeRow.merchant_key, CodeRow.code_key) + tuple(
+    columns = (CodeRow.id, CodeRow.merchant_key, CodeRow.code_key, CodeRow.code, CodeRow.merchant) + tuple(
         getattr(CodeRow, name) for name in _CHANGING
     )
     for start in range(0, len(keys), IDS_PER_QUERY):
         query = CodeRow.select(*columns).where(
             (CodeRow.account == account_id) & CodeRow.code_key.in_(keys[start : start + IDS_PER_QUERY])
         )
-        for row_id, merchant, code_key, *values in query.tuples():
-            stored.setdefault((merchant, code_key), _Code(row_id, dict(zip(_CHANGING, values, strict=True))))
+        for row_id, merchant, code_key, code, name, *values in query.tuples():
+            fields = dict(zip(_CHANGING, values, strict=True)) | {"code": code, "merchant": name}
+            stored.setdefault((merchant, code_key), _Code(row_id, fields))
     return stored
 
 
-def _new_code(account_id: int, key: tuple[str, str], code: FoundCode, message_id: int,
-              seen: datetime) -> _Code:
+def _new_code(account_id: int, job_id: int, key: tuple[str, str], code: FoundCode,
+              message_id: int, seen: datetime) -> _Code:
     return _Code(None, {
+        "search_key": search_key(code.code, code.merchant, code.discount),
+        "shop_key": fold(code.merchant), "seen_by_job": job_id,
         "account": account_id, "code": code.code, "code_key": key[1], "merchant": code.merchant,
         "merchant_key": key[0], "discount": code.discount, "expires_at": to_db(code.expires),
         "min_spend": code.min_spend, "link": code.link, "source": code.source,
@@ -145,8 +151,11 @@ def _new_code(account_id: int, key: tuple[str, str], code: FoundCode, message_id
     }, changed=True)
 
 
-def _seen_again(entry: _Code, code: FoundCode, message_id: int, seen: datetime) -> None:
+def _seen_again(entry: _Code, job_id: int, code: FoundCode, message_id: int, seen: datetime) -> int:
+    """Applies one more sighting; 1 if it is this job's first of the code, else 0."""
     row = entry.fields
+    first_this_job = row["seen_by_job"] != job_id
+    row["seen_by_job"] = job_id
     row["first_seen"] = min(row["first_seen"], seen)
     if seen >= row["last_seen"]:
         row["last_seen"] = seen
@@ -154,8 +163,10 @@ def _seen_again(entry: _Code, code: FoundCode, message_id: int, seen: datetime) 
         row["discount"] = code.discount or row["discount"]
         row["expires_at"] = to_db(code.expires) or row["expires_at"]
         row["link"] = code.link or row["link"]
+        row["search_key"] = search_key(row["code"], row["merchant"], row["discount"])
     row["min_spend"] = row["min_spend"] or code.min_spend
     entry.changed = True
+    return int(first_this_job)
 
 
 def _write_codes(entries: Iterable[_Code]) -> None:
@@ -169,5 +180,5 @@ def _write_codes(entries: Iterable[_Code]) -> None:
             CodeRow.update({getattr(CodeRow, k): entry.fields[k] for k in _CHANGING}).where(
                 CodeRow.id == entry.row_id
             ).execute()
-    for start in range(0, len(fresh), ROWS_PER_INSERT // 2):  # 13 columns a row
+    for start in range(0, len(fresh), ROWS_PER_INSERT // 2):  # 16 columns a row
         CodeRow.insert_many(fresh[start : start + ROWS_PER_INSERT // 2]).execute()
