@@ -98,7 +98,7 @@ class Dovecot:
     def _own(self, top: Path) -> None:
         if os.geteuid() != 0:
             return
-        for dirpath, dirnames, filenames in os.walk(top):
+        for dirpath, _dirnames, filenames in os.walk(top):
             os.chown(dirpath, self.mail_uid, self.mail_gid)
             for name in filenames:
                 os.chown(os.path.join(dirpath, name), self.mail_uid, self.mail_gid)

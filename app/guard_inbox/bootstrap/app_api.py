@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from guard_inbox.bootstrap.core import Core
+from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
     CodeQuery,
@@ -37,6 +38,7 @@ from guard_inbox.services.messages import load_source_message, read_message_file
 
 if TYPE_CHECKING:
     from guard_inbox.services.gmail_accounts import GmailAccounts
+    from guard_inbox.services.imap_accounts import ImapAccounts
 
 
 class BackgroundStart:
@@ -70,6 +72,7 @@ class CoreApi:
         gmail: Callable[[], GmailAccounts] | None = None,
         save_secret: Callable[[str], None] | None = None,
         start: BackgroundStart | None = None,
+        imap: Callable[[], ImapAccounts] | None = None,
     ) -> None:
         self._core = core
         self._gmail_factory = gmail
@@ -77,6 +80,8 @@ class CoreApi:
         self._gmail_lock = threading.Lock()
         self._save_secret = save_secret
         self._start = start
+        self._imap_factory = imap
+        self._imap: ImapAccounts | None = None
 
     # -- start-up ----------------------------------------------------------------------------
     def wait_started(self, timeout: float | None = None) -> Started:
@@ -201,6 +206,36 @@ class CoreApi:
         if self._start is not None:
             self._start.wait()  # the first scan needs the queue (minutes after the window opened)
         return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+
+    # -- IMAP accounts (issue 17) --------------------------------------------------------------
+    def _imap_accounts(self) -> ImapAccounts:
+        from guard_inbox.domain.errors import KnownError
+
+        if self._imap_factory is None:
+            raise KnownError("IMAP support is not available in this installation.")
+        with self._gmail_lock:  # IMAPClient is imported on first use only
+            if self._imap is None:
+                self._imap = self._imap_factory()
+            return self._imap
+
+    def test_imap(self, settings: ImapSettings, password: str) -> list[str]:
+        return self._imap_accounts().test(settings, password)
+
+    def add_imap(self, settings: ImapSettings, password: str, *,
+                 scan: bool = True) -> tuple[Account, Changes]:
+        account = self._imap_accounts().add(settings, password)
+        if not scan:
+            return account, Changes(accounts=True)
+        if self._start is not None:
+            self._start.wait()  # the first scan needs the queue
+        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+    def imap_settings(self, address: str) -> ImapSettings:
+        return self._imap_accounts().settings(address)
+
+    def remove_imap(self, address: str) -> tuple[Account, Changes]:
+        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
 
 
 def _job_changed(job: Job | None) -> Changes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
     CodeQuery,
@@ -183,4 +184,24 @@ class AppApi(CodeReader, Protocol):
         thread, the browser not opened). Setting ``cancel`` ends it within a second with a
         KnownError and frees its port. One at a time: a second raises a KnownError. Adds the
         account and queues its first scan."""
+        ...
+
+    # -- IMAP accounts (issue 17) ------------------------------------------------------------
+    def test_imap(self, settings: ImapSettings, password: str) -> list[str]:
+        """Connects and logs in as a scan would; returns the folders to choose from. A KnownError
+        says what is wrong (wrong password, unreachable, untrusted certificate, ...)."""
+        ...
+
+    def add_imap(self, settings: ImapSettings, password: str, *,
+                 scan: bool = True) -> tuple[Account, Changes]:
+        """Tests the login, keeps the password in the keyring, adds (or fixes) the account and
+        queues its first scan. The account's address is ``settings.user``."""
+        ...
+
+    def imap_settings(self, address: str) -> ImapSettings:
+        """The saved settings of an IMAP account (without its password), to fix them."""
+        ...
+
+    def remove_imap(self, address: str) -> tuple[Account, Changes]:
+        """Removes the account, its codes and its saved password."""
         ...

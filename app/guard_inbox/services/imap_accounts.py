@@ -1,0 +1,58 @@
+"""Add, test, show and remove IMAP accounts; the password goes to the token store, never the database."""
+
+from __future__ import annotations
+
+from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.imap import ImapSettings
+from guard_inbox.domain.models import Account, AccountKind, AccountStatus
+from guard_inbox.mail.gmail.tokens import TokenStore
+from guard_inbox.mail.imap.factory import ImapSourceFactory, delete_profile, load_profile, save_profile
+from guard_inbox.storage.repository import Repository
+
+
+class ImapAccounts:
+    def __init__(self, repository: Repository, store: TokenStore, sources: ImapSourceFactory) -> None:
+        self.repository = repository
+        self.store = store
+        self.sources = sources
+
+    def test(self, settings: ImapSettings, password: str) -> list[str]:
+        """Connects and logs in as the account would; returns the folders the chooser offers."""
+        settings = settings.checked()
+        with self.sources.connector(settings, password)() as conn:
+            folders = conn.folders()
+            missing = [f for f in settings.folders if f not in folders and f.upper() != "INBOX"]
+        if missing:
+            raise KnownError(f"The server has no folder {missing[0]!r}; choose from: "
+                             f"{', '.join(folders[:20])}.")
+        return folders
+
+    def add(self, settings: ImapSettings, password: str) -> Account:
+        """Tests the login first, then saves the profile and the account (or updates both)."""
+        settings = settings.checked()
+        self.test(settings, password)
+        existing = self.repository.find_account(settings.user, AccountKind.IMAP)
+        if existing is not None:
+            try:
+                old, _ = load_profile(self.store, settings.user)
+            except KnownError:
+                old = None
+            if old is not None and (old.host, old.port, old.folders) != (
+                    settings.host, settings.port, settings.folders):
+                # Another server or folders: the old cursor says nothing about them.
+                self.repository.finish_account_scan(existing.id, "")
+        save_profile(self.store, settings, password)
+        account = existing or self.repository.add_account(AccountKind.IMAP, settings.user, settings.user)
+        self.repository.set_account_status(account.id, AccountStatus.OK)  # a fixed login clears the mark
+        return self.repository.get_account(account.id) or account
+
+    def settings(self, address: str) -> ImapSettings:
+        return load_profile(self.store, address)[0]
+
+    def remove(self, address: str) -> Account:
+        account = self.repository.find_account(address, AccountKind.IMAP)
+        if account is None:
+            raise KnownError(f"No IMAP account {address!r} is added.")
+        delete_profile(self.store, account.address)
+        self.repository.remove_account(account.id)
+        return account
