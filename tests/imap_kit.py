@@ -83,6 +83,16 @@ class Dovecot:
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
+    def set_password(self, password: str) -> None:
+        """As when the user revokes an app password. Dovecot re-reads the file when its mtime moves,
+        looking at most once a second: hence the wait."""
+        path = self.root / "passwd"
+        before = path.stat().st_mtime
+        path.write_text(f"{self.user}:{{PLAIN}}{password}::::::\n")
+        os.utime(path, (before + 5, before + 5))
+        self.password = password
+        time.sleep(1.1)
+
     def set_uidvalidity(self, folder: str, value: int) -> None:
         """What a server restore or rebuild does: every UID in the folder means something new."""
         self.doveadm("mailbox", "update", "-u", self.user, "--uid-validity", str(value), folder)

@@ -1,10 +1,12 @@
-"""`accounts list|add|connect|remove`: mail accounts from the command line."""
+"""`accounts list|add|add-imap|connect|remove`: mail accounts from the command line."""
 
 from __future__ import annotations
 
 import argparse
 
+from guard_inbox.cli.imap import add_imap
 from guard_inbox.cli.output import Console, account_dict
+from guard_inbox.domain.models import AccountKind
 from guard_inbox.services.api import AppApi
 
 
@@ -20,6 +22,8 @@ def run_accounts(api: AppApi, console: Console, args: argparse.Namespace) -> int
             console.say(f"{a.address:<40} {a.kind.value:<8} {a.status.value:<16} "
                         f"last scan {last:<17} {a.code_count} codes")
         return 0
+    if action == "add-imap":
+        return add_imap(api, console, args)
     if action == "add":
         account, _ = api.add_gmail_token(args.token_file)
         console.say(f"Added {account.address}.")
@@ -29,6 +33,9 @@ def run_accounts(api: AppApi, console: Console, args: argparse.Namespace) -> int
 
         account, _ = api.connect_gmail(open_browser=not args.no_browser, open_url=show)
         console.say(f"Connected {account.address}.")
+    elif (found := api.find_account(args.email)) is not None and found.kind is AccountKind.IMAP:
+        account, _ = api.remove_imap(found.address)
+        console.say(f"Removed {account.address} and deleted its saved password.")
     else:
         account, _ = api.remove_gmail(args.email)
         console.say(f"Removed {account.address} and deleted its token.")

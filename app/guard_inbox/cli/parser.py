@@ -47,8 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="token JSON as google-auth writes it (Credentials.to_json())")
     listing = acc.add_parser("list", help="connected accounts and mailboxes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    remove = acc.add_parser("remove", help="disconnect a Gmail account and delete its token")
+    remove = acc.add_parser("remove", help="remove an account and delete its token or password")
     remove.add_argument("email")
+    add_imap = acc.add_parser(
+        "add-imap", help="add an IMAP mailbox (Yahoo, iCloud, Fastmail, Gmail with an app password, ...)")
+    add_imap.add_argument("--host", required=True, help="the IMAP server, e.g. imap.mail.yahoo.com")
+    add_imap.add_argument("--port", type=int, default=None, help="default: 993 (ssl) or 143")
+    add_imap.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl",
+                          help="ssl (implicit TLS, default), starttls, or none (this machine only)")
+    add_imap.add_argument("--user", required=True, help="the login, usually the email address")
+    add_imap.add_argument("--password-file", type=Path, required=True,
+                          help="a file holding the password or app password (kept in the keyring)")
+    add_imap.add_argument("--folder", action="append", default=None, metavar="NAME",
+                          help="a folder to scan (repeatable; default INBOX)")
+    add_imap.add_argument("--ca-file", default="", help="a certificate to trust (self-hosted server)")
     connect = acc.add_parser("connect", help="sign in to Gmail in the browser")
     connect.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")

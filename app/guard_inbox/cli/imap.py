@@ -1,0 +1,41 @@
+"""`accounts add-imap`: an IMAP mailbox from the command line (the password from a file, never argv)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from guard_inbox.cli.output import Console
+from guard_inbox.domain.errors import KnownError
+from guard_inbox.domain.imap import PRESETS, ImapAuth, ImapSettings, Security
+from guard_inbox.services.api import AppApi
+
+
+def read_password(path: Path) -> str:
+    """The file's first line: a password manager's export or `echo` may leave a newline."""
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise KnownError(f"The password file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnownError(f"The password file {path} cannot be read ({exc}).") from None
+    password = text.splitlines()[0] if text.strip() else ""
+    if not password:
+        raise KnownError(f"The password file {path} is empty.")
+    return password
+
+
+def add_imap(api: AppApi, console: Console, args: argparse.Namespace) -> int:
+    security = Security(args.security)
+    host = args.host.strip()
+    known = next((p for p in PRESETS if p.host and p.host == host.lower()), None)
+    settings = ImapSettings(
+        host=host, user=args.user, port=args.port or security.default_port, security=security,
+        auth=known.auth if known else ImapAuth.PASSWORD,
+        folders=tuple(args.folder or ("INBOX",)), provider=known.key if known else "other",
+        gmail_promotions=bool(known and known.gmail_promotions), ca_file=args.ca_file,
+    )
+    # Tested before it is saved; `guard-inbox scan --account USER` then scans it.
+    account, _ = api.add_imap(settings, read_password(args.password_file), scan=False)
+    console.say(account.address)
+    return 0
