@@ -136,10 +136,28 @@ def _make_cert(root: Path) -> Path:
     return cert
 
 
+def _oauth(root: Path, introspection_url: str) -> tuple[str, str]:
+    """XOAUTH2 logins checked by POSTing the token to ``introspection_url`` (RFC 7662)."""
+    if not introspection_url:
+        return "plain login", ""
+    (root / "oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        "force_introspection = yes\n")
+    passdb = f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
+"""
+    return "plain login xoauth2 oauthbearer", passdb
+
+
 def _config(root: Path, port: int, tls_port: int, tls: bool, uid: int, gid: int,
-            login_user: str, internal_user: str) -> str:
+            login_user: str, internal_user: str, introspection_url: str = "") -> str:
     ssl = (f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n"
            if tls else "ssl = no\n")
+    mechanisms, oauth_passdb = _oauth(root, introspection_url)
     return f"""\
 base_dir = {root}/run
 state_dir = {root}/state
@@ -147,13 +165,13 @@ log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
 {ssl}disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 first_valid_uid = 0
 mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
@@ -184,8 +202,9 @@ service stats {{
 
 
 @contextmanager
-def dovecot(tls: bool = False) -> Iterator[Dovecot]:
-    """A running Dovecot; stopped and its files removed on exit."""
+def dovecot(tls: bool = False, introspection_url: str = "") -> Iterator[Dovecot]:
+    """A running Dovecot; stopped and its files removed on exit. With ``introspection_url`` it
+    also takes XOAUTH2 logins, asking that endpoint whether each token is good."""
     # Not under pytest's tmp_path: that is 0700 root's, and the login user must reach base_dir.
     root = Path(tempfile.mkdtemp(prefix="gi-dovecot-", dir="/tmp"))
     root.chmod(0o755)
@@ -197,7 +216,7 @@ def dovecot(tls: bool = False) -> Iterator[Dovecot]:
         (root / sub).mkdir(mode=0o755)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
     root.joinpath("dovecot.conf").write_text(
-        _config(root, port, tls_port, tls, uid, gid, login_user, internal_user))
+        _config(root, port, tls_port, tls, uid, gid, login_user, internal_user, introspection_url))
     server = Dovecot(root, port, tls_port, tls, cert, uid, gid)
     server.add_messages([])  # an empty INBOX
     # Output to a file, not a pipe: the daemon's children would hold a pipe open forever.

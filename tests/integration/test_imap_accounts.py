@@ -17,7 +17,7 @@ import imap_kit
 from guard_inbox.bootstrap import start_app
 from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi
 from guard_inbox.bootstrap.core import Core
-from guard_inbox.domain.imap import ImapSettings, Security
+from guard_inbox.domain.imap import ImapAuth, ImapSettings, Security
 from guard_inbox.domain.models import AccountStatus, JobState
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.mail.gmail.tokens import FileTokenStore
@@ -142,3 +142,35 @@ def test_a_down_server_is_retried_and_a_changed_password_fails_once(
     down = final(api, api.scan([account.id]).jobs[0].id)
     assert down.state is JobState.FAILED and down.attempts == 3
     assert "cannot be reached" in down.error and "gave up after 3 attempts" in down.error
+
+
+def test_xoauth2_login_with_a_refreshed_token_and_a_revoked_grant(api: CoreApi, tmp_path: Path) -> None:
+    """Outlook's path: SASL XOAUTH2 with an access token refreshed from the saved grant."""
+    from fakes import FakeGoogleOAuth
+    from fakes.introspection import FakeIntrospection
+    from gmail_kit import sign_in
+
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake signs in over http
+    tokens: set[str] = set()
+    with FakeGoogleOAuth(valid_tokens=tokens) as oauth, \
+            FakeIntrospection(tokens, imap_kit.USER) as introspection, \
+            imap_kit.dovecot(introspection_url=introspection.url) as server:
+        server.add_messages([imap_kit.promo(i) for i in range(3)])
+        grant = dict(sign_in(oauth))
+        grant.pop("token")  # no access token yet: the first login refreshes one
+        settings = ImapSettings("127.0.0.1", server.user, server.port, Security.NONE,
+                                ImapAuth.XOAUTH2, provider="outlook")
+        account, changes = api.add_imap(settings, "", oauth=grant)
+        assert oauth.refresh_requests == 1
+        done = final(api, changes.jobs[0].id)
+        assert done.state is JobState.COMPLETED and done.codes_found == 3
+        assert oauth.refresh_requests == 1  # the saved access token was reused
+        assert introspection.requests >= 2  # Dovecot checked each login's token
+
+        oauth.revoke(grant["refresh_token"])
+        oauth.expire_access_tokens()
+        failed = final(api, api.scan([account.id]).jobs[0].id)
+        assert failed.state is JobState.FAILED and failed.attempts == 1
+        assert "sign in again" in failed.error and oauth.refresh_requests == 2
+        fixed = api.find_account(server.user)
+        assert fixed is not None and fixed.status is AccountStatus.NEEDS_RECONNECT

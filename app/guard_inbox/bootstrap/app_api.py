@@ -8,9 +8,9 @@ window's start runs on a thread, and ``wait_started`` is where the window waits 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.imap import ImapSettings
@@ -219,12 +219,13 @@ class CoreApi:
                 self._imap = self._imap_factory()
             return self._imap
 
-    def test_imap(self, settings: ImapSettings, password: str) -> list[str]:
-        return self._imap_accounts().test(settings, password)
+    def test_imap(self, settings: ImapSettings, password: str, *,
+                  oauth: Mapping[str, Any] | None = None) -> list[str]:
+        return self._imap_accounts().test(settings, password, oauth)
 
-    def add_imap(self, settings: ImapSettings, password: str, *,
-                 scan: bool = True) -> tuple[Account, Changes]:
-        account = self._imap_accounts().add(settings, password)
+    def add_imap(self, settings: ImapSettings, password: str, *, scan: bool = True,
+                 oauth: Mapping[str, Any] | None = None) -> tuple[Account, Changes]:
+        account = self._imap_accounts().add(settings, password, oauth)
         if not scan:
             return account, Changes(accounts=True)
         if self._start is not None:

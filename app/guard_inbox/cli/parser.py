@@ -56,8 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_imap.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl",
                           help="ssl (implicit TLS, default), starttls, or none (this machine only)")
     add_imap.add_argument("--user", required=True, help="the login, usually the email address")
-    add_imap.add_argument("--password-file", type=Path, required=True,
-                          help="a file holding the password or app password (kept in the keyring)")
+    secret = add_imap.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-file", type=Path,
+                        help="a file holding the password or app password (kept in the keyring)")
+    secret.add_argument("--oauth-token-file", type=Path,
+                        help="instead of a password: an OAuth grant as JSON (refresh_token, "
+                             "client_id, token_uri, scope) for an XOAUTH2 login, e.g. Outlook")
     add_imap.add_argument("--folder", action="append", default=None, metavar="NAME",
                           help="a folder to scan (repeatable; default INBOX)")
     add_imap.add_argument("--ca-file", default="", help="a certificate to trust (self-hosted server)")

@@ -10,10 +10,10 @@ view importing it pulls in no storage, queue or mail library.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
@@ -187,15 +187,17 @@ class AppApi(CodeReader, Protocol):
         ...
 
     # -- IMAP accounts (issue 17) ------------------------------------------------------------
-    def test_imap(self, settings: ImapSettings, password: str) -> list[str]:
+    def test_imap(self, settings: ImapSettings, password: str, *,
+                  oauth: Mapping[str, Any] | None = None) -> list[str]:
         """Connects and logs in as a scan would; returns the folders to choose from. A KnownError
-        says what is wrong (wrong password, unreachable, untrusted certificate, ...)."""
+        says what is wrong (wrong password, unreachable, untrusted certificate, ...). ``oauth``:
+        an OAuth grant (refresh_token, client_id, token_uri, scope) for XOAUTH2 settings."""
         ...
 
-    def add_imap(self, settings: ImapSettings, password: str, *,
-                 scan: bool = True) -> tuple[Account, Changes]:
-        """Tests the login, keeps the password in the keyring, adds (or fixes) the account and
-        queues its first scan. The account's address is ``settings.user``."""
+    def add_imap(self, settings: ImapSettings, password: str, *, scan: bool = True,
+                 oauth: Mapping[str, Any] | None = None) -> tuple[Account, Changes]:
+        """Tests the login, keeps the password (or OAuth grant) in the keyring, adds (or fixes)
+        the account and queues its first scan. The account's address is ``settings.user``."""
         ...
 
     def imap_settings(self, address: str) -> ImapSettings:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.imap import ImapSettings
+from guard_inbox.domain.imap import ImapAuth, ImapSettings
 from guard_inbox.domain.models import Account, AccountKind, AccountStatus
 from guard_inbox.mail.gmail.tokens import TokenStore
-from guard_inbox.mail.imap.factory import ImapSourceFactory, delete_profile, load_profile, save_profile
+from guard_inbox.mail.imap.factory import (
+    ImapSourceFactory,
+    delete_profile,
+    load_profile,
+    save_profile,
+    secret_key,
+)
+from guard_inbox.mail.imap.oauth import StoredGrantTokens, check_grant
 from guard_inbox.storage.repository import Repository
 
 
@@ -16,21 +26,42 @@ class ImapAccounts:
         self.store = store
         self.sources = sources
 
-    def test(self, settings: ImapSettings, password: str) -> list[str]:
+    def test(self, settings: ImapSettings, password: str,
+             grant: Mapping[str, Any] | None = None) -> list[str]:
         """Connects and logs in as the account would; returns the folders the chooser offers."""
-        settings = settings.checked()
-        with self.sources.connector(settings, password)() as conn:
+        return self._test(settings.checked(), password, self._grant(settings, grant))[0]
+
+    def _grant(self, settings: ImapSettings, grant: Mapping[str, Any] | None) -> dict[str, Any] | None:
+        """The OAuth grant to log in with: the one given (checked), else the one saved before."""
+        if settings.auth is not ImapAuth.XOAUTH2:
+            return None
+        if grant is not None:
+            return check_grant(dict(grant))
+        saved = self.store.load(secret_key(settings.user.strip())) or {}
+        if isinstance(saved.get("oauth"), dict):
+            return dict(saved["oauth"])
+        raise KnownError(f"{settings.host} signs in with OAuth: give the account's token "
+                         "(--oauth-token-file) or sign in.")
+
+    def _test(self, settings: ImapSettings, password: str,
+              grant: dict[str, Any] | None) -> tuple[list[str], dict[str, Any] | None]:
+        holder = {"grant": grant}
+        tokens = None
+        if grant is not None:
+            tokens = StoredGrantTokens(lambda: holder["grant"], lambda g: holder.update(grant=g))
+        with self.sources.connector(settings, password, tokens)() as conn:
             folders = conn.folders()
             missing = [f for f in settings.folders if f not in folders and f.upper() != "INBOX"]
         if missing:
             raise KnownError(f"The server has no folder {missing[0]!r}; choose from: "
                              f"{', '.join(folders[:20])}.")
-        return folders
+        return folders, holder["grant"]
 
-    def add(self, settings: ImapSettings, password: str) -> Account:
+    def add(self, settings: ImapSettings, password: str,
+            grant: Mapping[str, Any] | None = None) -> Account:
         """Tests the login first, then saves the profile and the account (or updates both)."""
         settings = settings.checked()
-        self.test(settings, password)
+        _, used_grant = self._test(settings, password, self._grant(settings, grant))
         existing = self.repository.find_account(settings.user, AccountKind.IMAP)
         if existing is not None:
             try:
@@ -41,7 +72,7 @@ class ImapAccounts:
                     settings.host, settings.port, settings.folders):
                 # Another server or folders: the old cursor says nothing about them.
                 self.repository.finish_account_scan(existing.id, "")
-        save_profile(self.store, settings, password)
+        save_profile(self.store, settings, password, used_grant)  # with a refreshed token, if it was
         account = existing or self.repository.add_account(AccountKind.IMAP, settings.user, settings.user)
         self.repository.set_account_status(account.id, AccountStatus.OK)  # a fixed login clears the mark
         return self.repository.get_account(account.id) or account

@@ -34,8 +34,9 @@ WRONG_PASSWORD = "check the password or app password"
 class AccessTokens(Protocol):
     """Where an XOAUTH2 login gets its access token (Outlook's sign-in plugs in here)."""
 
-    def access_token(self, user: str) -> str:
-        """A current access token for ``user``; ReconnectNeeded when the sign-in must be redone."""
+    def access_token(self, user: str, *, refresh: bool = False) -> str:
+        """A current access token for ``user`` (``refresh``: a new one, the last was refused);
+        ReconnectNeeded when the sign-in must be redone."""
         ...
 
 
@@ -175,7 +176,14 @@ def _login(client: IMAPClient, settings: ImapSettings, password: str, tokens: Ac
             if tokens is None:
                 raise PermanentError(f"Signing in to {settings.host} with OAuth is not available "
                                      "in this version.")
-            client.oauth2_login(settings.user, tokens.access_token(settings.user))
+            try:
+                client.oauth2_login(settings.user, tokens.access_token(settings.user))
+            except LoginError:  # the saved token may have been revoked early: one fresh try
+                try:
+                    client.oauth2_login(settings.user, tokens.access_token(settings.user, refresh=True))
+                except LoginError:
+                    raise ReconnectNeeded(f"The server {settings.host} refused the sign-in for "
+                                          f"{settings.user}: sign in again.") from None
         else:
             if not password:
                 raise ReconnectNeeded(f"No password is saved for {settings.user}: {WRONG_PASSWORD}.")

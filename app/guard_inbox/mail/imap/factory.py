@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from guard_inbox.domain.errors import ReconnectNeeded
-from guard_inbox.domain.imap import ImapSettings
+from guard_inbox.domain.imap import ImapAuth, ImapSettings
 from guard_inbox.domain.models import Account, AccountKind
 from guard_inbox.domain.ports import MailSource, SourceFactory
 from guard_inbox.mail.gmail.tokens import TokenStore
 from guard_inbox.mail.imap.connection import DEFAULT_TIMEOUT, AccessTokens, ImapConnection, connect
+from guard_inbox.mail.imap.oauth import StoredGrantTokens
 from guard_inbox.mail.imap.source import ImapSource
 
 SECRET_PREFIX = "imap:"
@@ -25,8 +26,29 @@ def secret_key(address: str) -> str:
     return SECRET_PREFIX + address
 
 
-def save_profile(store: TokenStore, settings: ImapSettings, password: str) -> None:
-    store.save(secret_key(settings.user), {"settings": settings.to_dict(), "password": password})
+def save_profile(store: TokenStore, settings: ImapSettings, password: str,
+                 grant: Mapping[str, Any] | None = None) -> None:
+    """Settings with their password, or with their OAuth grant (XOAUTH2)."""
+    profile: dict[str, Any] = {"settings": settings.to_dict(), "password": password}
+    if grant:
+        profile["oauth"] = dict(grant)
+    store.save(secret_key(settings.user), profile)
+
+
+def grant_tokens(store: TokenStore, address: str) -> StoredGrantTokens:
+    """XOAUTH2 tokens from the OAuth grant in the account's profile, refreshed tokens saved back."""
+
+    def load() -> dict[str, Any] | None:
+        profile = store.load(secret_key(address)) or {}
+        grant = profile.get("oauth")
+        return grant if isinstance(grant, dict) else None
+
+    def save(grant: dict[str, Any]) -> None:
+        profile = store.load(secret_key(address)) or {}
+        profile["oauth"] = grant
+        store.save(secret_key(address), profile)
+
+    return StoredGrantTokens(load, save)
 
 
 def load_profile(store: TokenStore, address: str) -> tuple[ImapSettings, str]:
@@ -44,11 +66,11 @@ def delete_profile(store: TokenStore, address: str) -> None:
 class ImapConnector:
     """Opens logged-in connections for one profile; the source calls it again after a drop."""
 
-    def __init__(self, settings: ImapSettings, password: str,
-                 tokens: Mapping[str, AccessTokens], timeout: float) -> None:
+    def __init__(self, settings: ImapSettings, password: str, tokens: AccessTokens | None,
+                 timeout: float) -> None:
         self._settings = settings
         self._password = password
-        self._tokens = tokens.get(settings.provider)
+        self._tokens = tokens
         self._timeout = timeout
 
     def __call__(self) -> ImapConnection:
@@ -58,7 +80,8 @@ class ImapConnector:
 class ImapSourceFactory:
     """SourceFactory for IMAP accounts; other kinds go to ``fallback``.
 
-    ``tokens`` maps a provider key (a preset's) to where its XOAUTH2 access tokens come from.
+    ``tokens`` maps a provider key (a preset's) to where its XOAUTH2 access tokens come from;
+    without one, an XOAUTH2 account refreshes the grant saved in its own profile.
     """
 
     def __init__(self, store: TokenStore, fallback: SourceFactory, *,
@@ -75,5 +98,8 @@ class ImapSourceFactory:
         settings, password = load_profile(self._store, account.address)
         return ImapSource(self.connector(settings, password), settings, account.sync_state)
 
-    def connector(self, settings: ImapSettings, password: str) -> ImapConnector:
-        return ImapConnector(settings, password, self._tokens, self._timeout)
+    def connector(self, settings: ImapSettings, password: str,
+                  tokens: AccessTokens | None = None) -> ImapConnector:
+        if tokens is None and settings.auth is ImapAuth.XOAUTH2:
+            tokens = self._tokens.get(settings.provider) or grant_tokens(self._store, settings.user)
+        return ImapConnector(settings, password, tokens, self._timeout)
