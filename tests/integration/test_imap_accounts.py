@@ -174,3 +174,49 @@ def test_xoauth2_login_with_a_refreshed_token_and_a_revoked_grant(api: CoreApi, 
         assert "sign in again" in failed.error and oauth.refresh_requests == 2
         fixed = api.find_account(server.user)
         assert fixed is not None and fixed.status is AccountStatus.NEEDS_RECONNECT
+
+
+def test_browser_sign_in_adds_an_xoauth2_account(tmp_path: Path) -> None:
+    """The Outlook sign-in's shape (loopback redirect, PKCE, state, code exchange) against the
+    fake OAuth server, then XOAUTH2 logins to Dovecot with the grant it gave."""
+    import threading
+
+    from fakes import FakeBrowser, FakeGoogleOAuth
+    from fakes.introspection import FakeIntrospection
+    from guard_inbox.mail.imap.signin import OAuthClient
+
+    tokens: set[str] = set()
+    paths = AppPaths(tmp_path / "data").ensure()
+    store = FileTokenStore(tmp_path / "secrets.json")
+    factory = ImapSourceFactory(store, LocalSourceFactory(), timeout=5)
+    core = Core(paths, Settings(paths.settings_file, env={}), factory, ExtractionPipeline())
+    core.open_queue()
+    with FakeGoogleOAuth(valid_tokens=tokens) as oauth, \
+            FakeIntrospection(tokens, imap_kit.USER) as introspection, \
+            imap_kit.dovecot(introspection_url=introspection.url) as server:
+        def client(client_id: str) -> OAuthClient:
+            return OAuthClient(client_id, oauth.auth_uri, oauth.token_uri, "https://mail.google.com/",
+                               oauth.client_secret)
+
+        api = CoreApi(core, start=BackgroundStart(lambda: start_app(core)),
+                      imap=lambda: ImapAccounts(core.repository, store, factory, oauth_client=client))
+        server.add_messages([imap_kit.promo(i) for i in range(2)])
+        browser = FakeBrowser()
+        settings = ImapSettings("127.0.0.1", server.user, server.port, Security.NONE, provider="outlook")
+        try:
+            account, changes = api.sign_in_imap(settings, oauth.client_id, show_url=browser.open,
+                                                cancel=threading.Event())
+        finally:
+            browser.join(10)
+            assert oauth.pkce_verified == 1 and oauth.code_exchanges == 1
+        assert api.imap_settings(server.user).auth is ImapAuth.XOAUTH2
+        done = final(api, changes.jobs[0].id)
+        assert done.state is JobState.COMPLETED and done.codes_found == 2
+        assert oauth.refresh_requests == 0  # the sign-in's own access token served
+
+        cancel = threading.Event()
+        cancel.set()
+        from guard_inbox.domain.errors import KnownError
+        with pytest.raises(KnownError, match="cancelled"):
+            api.sign_in_imap(settings, oauth.client_id, show_url=lambda url: None, cancel=cancel)
+    core.close()

@@ -85,8 +85,13 @@ def test_add_from_the_welcome_view_choose_a_folder_then_fix_a_revoked_password(
     qtbot.mouseClick(window.welcome.imap_button, Qt.MouseButton.LeftButton)
     dialog = dialog_of(window)
 
-    dialog.choose_provider("outlook")  # no password path there: says so, cannot be added
-    assert "2024" in dialog.note.text() and not dialog.add_button.isEnabled()
+    dialog.choose_provider("outlook")  # no password path there: a Microsoft sign-in instead
+    assert "2024" in dialog.note.text() and not dialog.password.isVisible()
+    assert dialog.client_id.isVisible() and dialog.add_button.text().startswith("Sign in")
+    dialog.user.setText("someone@outlook.com")
+    assert not dialog.add_button.isEnabled()  # no client id yet
+    dialog.client_id.setText("11111111-2222-3333-4444-555555555555")
+    assert dialog.add_button.isEnabled()
 
     fill(dialog, server, "wrong")
     qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)

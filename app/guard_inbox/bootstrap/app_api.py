@@ -232,6 +232,16 @@ class CoreApi:
             self._start.wait()  # the first scan needs the queue
         return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
 
+    def sign_in_imap(self, settings: ImapSettings, client_id: str, *,
+                     show_url: Callable[[str], object], cancel: threading.Event,
+                     scan: bool = True) -> tuple[Account, Changes]:
+        account = self._imap_accounts().sign_in(settings, client_id, show_url=show_url, cancel=cancel)
+        if not scan:
+            return account, Changes(accounts=True)
+        if self._start is not None:
+            self._start.wait()
+        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
 

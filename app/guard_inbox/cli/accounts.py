@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from guard_inbox.cli.imap import add_imap
+from guard_inbox.cli.imap import add_imap, connect_outlook
 from guard_inbox.cli.output import Console, account_dict
 from guard_inbox.domain.models import AccountKind
 from guard_inbox.services.api import AppApi
@@ -24,6 +24,8 @@ def run_accounts(api: AppApi, console: Console, args: argparse.Namespace) -> int
         return 0
     if action == "add-imap":
         return add_imap(api, console, args)
+    if action == "connect-outlook":
+        return connect_outlook(api, console, args)
     if action == "add":
         account, _ = api.add_gmail_token(args.token_file)
         console.say(f"Added {account.address}.")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
+import webbrowser
 from pathlib import Path
 from typing import Any
 
 from guard_inbox.cli.output import Console
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.imap import PRESETS, ImapAuth, ImapSettings, Security
+from guard_inbox.domain.imap import PRESETS, ImapAuth, ImapSettings, Security, preset
 from guard_inbox.services.api import AppApi
 
 
@@ -59,5 +61,21 @@ def add_imap(api: AppApi, console: Console, args: argparse.Namespace) -> int:
         account, _ = api.add_imap(settings, "", scan=False, oauth=read_grant(args.oauth_token_file))
     else:
         account, _ = api.add_imap(settings, read_password(args.password_file), scan=False)
+    console.say(account.address)
+    return 0
+
+
+def connect_outlook(api: AppApi, console: Console, args: argparse.Namespace) -> int:
+    """Microsoft ended password logins to Outlook IMAP: a browser sign-in gives an OAuth grant."""
+    settings = preset("outlook").settings(args.user, args.host)
+    settings = ImapSettings(settings.host, settings.user, settings.port, settings.security,
+                            ImapAuth.XOAUTH2, tuple(args.folder or ("INBOX",)), "outlook")
+
+    def show(url: str) -> None:
+        if args.no_browser or not webbrowser.open(url):
+            console.tell(f"Open this address to sign in:\n{url}")
+
+    account, _ = api.sign_in_imap(settings, args.client_id, show_url=show, cancel=threading.Event(),
+                                  scan=False)
     console.say(account.address)
     return 0

@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_imap.add_argument("--folder", action="append", default=None, metavar="NAME",
                           help="a folder to scan (repeatable; default INBOX)")
     add_imap.add_argument("--ca-file", default="", help="a certificate to trust (self-hosted server)")
+    outlook = acc.add_parser("connect-outlook",
+                             help="sign in to Outlook.com / Microsoft 365 in the browser (IMAP, XOAUTH2)")
+    outlook.add_argument("--user", required=True, help="the Outlook or Microsoft 365 address")
+    outlook.add_argument("--client-id", required=True,
+                         help="the application (client) ID of your Microsoft app registration "
+                              "(public client, redirect http://localhost)")
+    outlook.add_argument("--host", default="outlook.office365.com", help=argparse.SUPPRESS)
+    outlook.add_argument("--no-browser", action="store_true",
+                         help="print the sign-in address instead of opening a browser")
+    outlook.add_argument("--folder", action="append", default=None, metavar="NAME",
+                         help="a folder to scan (repeatable; default INBOX)")
     connect = acc.add_parser("connect", help="sign in to Gmail in the browser")
     connect.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")

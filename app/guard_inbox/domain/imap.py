@@ -125,10 +125,12 @@ PRESETS: tuple[ImapPreset, ...] = (
     ),
     ImapPreset(
         "outlook", "Outlook.com / Microsoft 365", "outlook.office365.com", auth=ImapAuth.XOAUTH2,
-        app_password_url="https://account.microsoft.com/security",
+        app_password_url="https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
         note="Microsoft ended password and app-password logins to Outlook.com IMAP in September "
-             "2024: these accounts sign in with Microsoft (OAuth, SASL XOAUTH2). That sign-in is "
-             "not built into this version yet, so an Outlook account cannot be added here.",
+             "2024: these accounts sign in with Microsoft in the browser (OAuth, SASL XOAUTH2). "
+             "It needs the application (client) ID of a Microsoft app registration of your own "
+             "(Microsoft Entra > App registrations: personal accounts allowed, a Mobile and "
+             "desktop platform with redirect http://localhost, permission IMAP.AccessAsUser.All).",
     ),
     ImapPreset(
         "yahoo", "Yahoo Mail", "imap.mail.yahoo.com",

@@ -200,6 +200,14 @@ class AppApi(CodeReader, Protocol):
         the account and queues its first scan. The account's address is ``settings.user``."""
         ...
 
+    def sign_in_imap(self, settings: ImapSettings, client_id: str, *,
+                     show_url: Callable[[str], object], cancel: threading.Event,
+                     scan: bool = True) -> tuple[Account, Changes]:
+        """Outlook / Microsoft 365: a browser sign-in with the app registration ``client_id``
+        (loopback redirect, PKCE); ``show_url`` gets the address to open. Adds the account with
+        the grant (XOAUTH2) and queues its first scan; ``cancel`` ends the wait at once."""
+        ...
+
     def imap_settings(self, address: str) -> ImapSettings:
         """The saved settings of an IMAP account (without its password), to fix them."""
         ...

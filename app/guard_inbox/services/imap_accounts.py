@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from guard_inbox.domain.errors import KnownError
@@ -17,14 +19,32 @@ from guard_inbox.mail.imap.factory import (
     secret_key,
 )
 from guard_inbox.mail.imap.oauth import StoredGrantTokens, check_grant
+from guard_inbox.mail.imap.signin import OAuthClient, sign_in
 from guard_inbox.storage.repository import Repository
 
 
 class ImapAccounts:
-    def __init__(self, repository: Repository, store: TokenStore, sources: ImapSourceFactory) -> None:
+    def __init__(self, repository: Repository, store: TokenStore, sources: ImapSourceFactory, *,
+                 oauth_client: Callable[[str], OAuthClient] = OAuthClient) -> None:
+        """``oauth_client`` makes the sign-in's client from a client id (Microsoft's endpoints)."""
         self.repository = repository
         self.store = store
         self.sources = sources
+        self.oauth_client = oauth_client
+        self._signing_in = threading.Lock()
+
+    def sign_in(self, settings: ImapSettings, client_id: str, *, show_url: Callable[[str], object],
+                cancel: threading.Event | None = None) -> Account:
+        """Browser sign-in (Outlook's XOAUTH2), then adds the account with the grant it gave."""
+        settings = settings.checked()
+        if not self._signing_in.acquire(blocking=False):
+            raise KnownError("A sign-in is already in progress: finish it in the browser or cancel it.")
+        try:
+            grant = sign_in(self.oauth_client(client_id.strip()), settings.user, show_url=show_url,
+                            cancel=cancel)
+        finally:
+            self._signing_in.release()
+        return self.add(dataclasses.replace(settings, auth=ImapAuth.XOAUTH2), "", grant)
 
     def test(self, settings: ImapSettings, password: str,
              grant: Mapping[str, Any] | None = None) -> list[str]:

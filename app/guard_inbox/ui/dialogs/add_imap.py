@@ -9,7 +9,11 @@ threads: the window never waits on a server.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +34,7 @@ from PySide6.QtWidgets import (
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.imap import PRESETS, ImapAuth, ImapPreset, ImapSettings, Security, preset
 from guard_inbox.services.api import AppApi
+from guard_inbox.ui.dialogs.connect_gmail import open_in_browser
 from guard_inbox.ui.palette import danger, muted, success
 from guard_inbox.ui.taskman import TaskManager
 
@@ -39,6 +44,7 @@ SECURITY_NAMES = {Security.SSL: "SSL/TLS (port 993)", Security.STARTTLS: "STARTT
 
 class AddImapDialog(QDialog):
     added = Signal(object)  # (Account, Changes)
+    url_ready = Signal(str)  # the sign-in address, from the sign-in's thread
 
     def __init__(self, api: AppApi, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +53,9 @@ class AddImapDialog(QDialog):
         self._api, self._tasks = api, tasks
         self._busy = False
         self._fixing = ""
+        self._cancel: threading.Event | None = None
+        self.open_browser: Callable[[str], bool] = open_in_browser  # tests play the browser
+        self.url_ready.connect(self._open_sign_in)
 
         self.provider = QComboBox(self)
         for p in PRESETS:
@@ -60,6 +69,8 @@ class AddImapDialog(QDialog):
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("app password")
+        self.client_id = QLineEdit(self)
+        self.client_id.setPlaceholderText("00000000-0000-0000-0000-000000000000")
         self.host = QLineEdit(self)
         self.port = QSpinBox(self)
         self.port.setRange(1, 65535)
@@ -82,6 +93,8 @@ class AddImapDialog(QDialog):
         form.addRow("", self.note)
         form.addRow("Email address:", self.user)
         form.addRow("Password:", self.password)
+        form.addRow("App (client) ID:", self.client_id)
+        self._form = form
         form.addRow("IMAP server:", self.host)
         server_row = QHBoxLayout()
         server_row.addWidget(self.port)
@@ -100,7 +113,7 @@ class AddImapDialog(QDialog):
         self.test_button.clicked.connect(self.test)
         self.provider.currentIndexChanged.connect(lambda _i: self._apply_preset())
         self.security.currentIndexChanged.connect(self._security_changed)
-        for edit in (self.user, self.password, self.host):
+        for edit in (self.user, self.password, self.host, self.client_id):
             edit.textChanged.connect(self._update_buttons)
 
         layout = QVBoxLayout(self)
@@ -125,11 +138,16 @@ class AddImapDialog(QDialog):
         self.security.setCurrentIndex(self.security.findData(p.security.value))
         self.promotions.setVisible(p.key == "gmail")
         self.promotions.setChecked(p.gmail_promotions)
-        link = (f" <a href='{p.app_password_url}'>Where to make it</a>" if p.app_password_url
-                and p.auth is ImapAuth.PASSWORD else "")
-        color = danger().name() if p.auth is ImapAuth.XOAUTH2 else muted().name()
+        where = "Where to make it" if p.auth is ImapAuth.PASSWORD else "App registrations"
+        link = f" <a href='{p.app_password_url}'>{where}</a>" if p.app_password_url else ""
+        color = muted().name()
         self.note.setText(f"<span style='color:{color}'>{p.note}</span>{link}")
-        self.password.setEnabled(p.auth is ImapAuth.PASSWORD)
+        oauth = p.auth is ImapAuth.XOAUTH2
+        self._form.setRowVisible(self.password, not oauth)
+        self._form.setRowVisible(self.client_id, oauth)
+        self.test_button.setVisible(not oauth)
+        self.add_button.setText("Sign in with Microsoft…" if oauth else
+                                ("Save and scan" if self._fixing else "Add account"))
         self._show("", None)
         self._update_buttons()
 
@@ -161,11 +179,10 @@ class AddImapDialog(QDialog):
 
     def _update_buttons(self) -> None:
         p = self.current_preset()
-        ready = bool(self.user.text().strip() and self.host.text().strip()
-                     and (self.password.text() or p.auth is not ImapAuth.PASSWORD))
-        usable = p.auth is ImapAuth.PASSWORD  # XOAUTH2 sign-in is not built in yet
-        self.test_button.setEnabled(ready and usable and not self._busy)
-        self.add_button.setEnabled(ready and usable and not self._busy)
+        secret = self.password.text() if p.auth is ImapAuth.PASSWORD else self.client_id.text().strip()
+        ready = bool(self.user.text().strip() and self.host.text().strip() and secret)
+        self.test_button.setEnabled(ready and not self._busy)
+        self.add_button.setEnabled(ready and not self._busy)
 
     def _show(self, text: str, ok: bool | None) -> None:
         color = "" if ok is None else (success() if ok else danger()).name()
@@ -207,6 +224,9 @@ class AddImapDialog(QDialog):
 
     def add(self) -> None:
         settings, password = self.settings(), self.password.text()
+        if settings.auth is ImapAuth.XOAUTH2:
+            self._sign_in(settings)
+            return
         self._start("Testing the login, then adding the account…")
         self._tasks.run(lambda: self._api.add_imap(settings, password), self._added, self._failed)
 
@@ -222,6 +242,31 @@ class AddImapDialog(QDialog):
         text = str(exc) if isinstance(exc, KnownError) else f"Unexpected error: {exc}"
         self._show(text, False)
         self._update_buttons()
+
+    def _sign_in(self, settings: ImapSettings) -> None:
+        """The browser sign-in runs on a task thread; its address comes back through url_ready."""
+        cancel = self._cancel = threading.Event()
+        client_id, api = self.client_id.text().strip(), self._api
+        self._start("Waiting for the sign-in in your browser…")
+        self._tasks.run(lambda: api.sign_in_imap(settings, client_id, show_url=self.url_ready.emit,
+                                                 cancel=cancel), self._added, self._failed)
+
+    def _open_sign_in(self, url: str) -> None:
+        if not self.open_browser(url):
+            self._show(f"Open this address to sign in: {url}", None)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.cancel_sign_in()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        self.cancel_sign_in()
+        super().reject()
+
+    def cancel_sign_in(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self._cancel = None
 
     def _start(self, text: str) -> None:
         self._busy = True
