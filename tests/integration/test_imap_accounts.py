@@ -139,8 +139,8 @@ def test_a_down_server_is_retried_and_a_changed_password_fails_once(
         fixed = api.find_account(server.user)
         assert fixed is not None and fixed.status is AccountStatus.NEEDS_RECONNECT
     # The server is gone now.
-    down = final(api, api.scan([account.id]).jobs[0].id)
-    assert down.state is JobState.FAILED and down.attempts == 3
+    down = api.job(final(api, api.scan([account.id]).jobs[0].id).id)  # the row, not an event
+    assert down is not None and down.state is JobState.FAILED and down.attempts == 3
     assert "cannot be reached" in down.error and "gave up after 3 attempts" in down.error
 
 
