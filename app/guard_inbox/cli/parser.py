@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     outlook.add_argument("--user", required=True, help="the Outlook or Microsoft 365 address")
     outlook.add_argument("--client-id", required=True,
                          help="the application (client) ID of your Microsoft app registration "
-                              "(public client, redirect http://localhost)")
+                              "(public client, redirects http://localhost and http://127.0.0.1)")
     outlook.add_argument("--host", default="outlook.office365.com", help=argparse.SUPPRESS)
     outlook.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")

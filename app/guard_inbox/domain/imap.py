@@ -130,7 +130,8 @@ PRESETS: tuple[ImapPreset, ...] = (
              "2024: these accounts sign in with Microsoft in the browser (OAuth, SASL XOAUTH2). "
              "It needs the application (client) ID of a Microsoft app registration of your own "
              "(Microsoft Entra > App registrations: personal accounts allowed, a Mobile and "
-             "desktop platform with redirect http://localhost, permission IMAP.AccessAsUser.All).",
+             "desktop platform with redirects http://localhost and http://127.0.0.1, permission "
+             "IMAP.AccessAsUser.All).",
     ),
     ImapPreset(
         "yahoo", "Yahoo Mail", "imap.mail.yahoo.com",
