@@ -25,7 +25,6 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -124,16 +123,28 @@ def _field(path: str, name: str) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system time of a running process (its finished children not included)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def measure(mbox: Path, processes: int) -> dict[str, float]:
     """Runs one scan in a fresh process and samples its tree's memory meanwhile."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT / "app")) if p)}
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen([sys.executable, __file__, "--run", str(mbox), "--processes",
                               str(processes)], stdout=subprocess.PIPE, text=True, env=env)
     peak_rss = peak_pss = 0
+    cpu: dict[int, float] = {}  # pid -> CPU seconds when last seen (most live in no rusage of ours)
     while child.poll() is None:
         pids = _tree(child.pid)
+        for pid in pids:
+            cpu[pid] = max(cpu.get(pid, 0.0), _cpu_seconds(pid))
         peak_rss = max(peak_rss, sum(_field(f"/proc/{p}/status", "VmRSS:") for p in pids))
         peak_pss = max(peak_pss, sum(_field(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
         time.sleep(0.05)
@@ -141,9 +152,7 @@ def measure(mbox: Path, processes: int) -> dict[str, float]:
     if child.returncode != 0:
         raise SystemExit(f"the run with scan.processes={processes} failed")
     report: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report |= {"rss": peak_rss / 1e6, "pss": peak_pss / 1e6,
-               "cpu": cpu.ru_utime + cpu.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime}
+    report |= {"rss": peak_rss / 1e6, "pss": peak_pss / 1e6, "cpu": sum(cpu.values())}
     return report
 
 
@@ -175,7 +184,7 @@ def main() -> int:
     ours = rows[1][1]
     print(f"{'goals':<52}{f'<= {GOAL_SECONDS:g}':>13}{'':>8}{f'<= {GOAL_FIRST:g}':>14}{'':>13}"
           f"{f'<= {GOAL_RSS_MB:g}':>13}")
-    print("(CPU s: user + system time of the run's process and the children it waited for)")
+    print("(CPU s: user + system time of every process of the run's tree, sampled every 50 ms)")
     met = (ours["seconds"] <= GOAL_SECONDS, ours["first"] <= GOAL_FIRST, ours["rss"] <= GOAL_RSS_MB)
     print("met: " + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in
                               zip(("end to end", "first code", "peak RSS"), met, strict=True)))
