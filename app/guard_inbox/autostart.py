@@ -50,14 +50,16 @@ def launch_command(data_dir: Path | None = None, env: Mapping[str, str] | None =
     A data folder other than the default is passed on, so the app started at login opens the
     same codes as the one that asked for it.
     """
-    if getattr(sys, "frozen", False):
+    environ = os.environ if env is None else env
+    if environ.get("APPIMAGE"):  # sys.executable is inside the AppImage's temporary mount
+        command = [environ["APPIMAGE"]]
+    elif getattr(sys, "frozen", False):
         command = [sys.executable]
     else:
         beside = Path(sys.executable).parent / ("guard-inbox-gui.exe" if os.name == "nt"
                                                 else "guard-inbox-gui")
         found = str(beside) if beside.exists() else shutil.which("guard-inbox-gui")
         command = [found] if found else [sys.executable, "-m", "guard_inbox"]
-    environ = os.environ if env is None else env
     default = Path(environ.get("GUARD_INBOX_DATA_DIR")
                    or platformdirs.user_data_dir(APP_ID)).expanduser()
     if data_dir is not None and data_dir.resolve() != default.resolve():

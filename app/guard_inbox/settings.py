@@ -49,7 +49,7 @@ SCHEMA: tuple[Setting, ...] = (
             "Scanning", 1.0, 10.0, label="Each further retry waits", unit="times longer"),
     Setting("scan.interval_minutes", int, 60, "Background scan of every account, in minutes "
             "(0 turns background scans off).", "Background scans", 0, 7 * 24 * 60,
-            label="Scan every account every", unit="minutes", page="General"),
+            label="Scan all accounts every", unit="minutes", page="General"),
     Setting("scan.stale_after_seconds", int, 20, "A running scan whose worker has been silent "
             "this long is handed to another worker.", "Scanning", 5, 3600,
             label="Hand a silent scan over after", unit="seconds", page=""),

@@ -149,6 +149,7 @@ def test_a_start_up_entry_that_cannot_be_written_keeps_the_dialog_open_saying_wh
     dialog.general.start_at_login.setChecked(True)
     dialog.accept()
     assert dialog.isVisible() and "Could not write" in dialog.error.text()
+    assert settings.get("ui.start_at_login") is False  # records the truth, not the wish
 
 
 def test_accounts_page_lists_the_accounts(

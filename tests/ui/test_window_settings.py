@@ -66,6 +66,7 @@ def test_the_status_bar_says_when_the_next_scan_runs_and_when_paused(
     assert window.tray.pause_action.isChecked() and not window.tray.timer.isActive()
     assert label.plain == "Background scanning paused"
     assert f'href="{RESUME_LINK}"' in label.text()
+    assert window.tray.icon.toolTip() == "Guard Inbox — Background scanning paused"
     label.linkActivated.emit(RESUME_LINK)
     assert not window.tray.paused and window.tray.timer.isActive()
     assert label.plain.startswith("Next scan")

@@ -142,3 +142,9 @@ def test_launch_command_passes_on_a_data_dir_that_is_not_the_default(tmp_path: P
     command = launch_command(tmp_path / "elsewhere", env)
     assert command[-2:] == ["--data-dir", str(tmp_path / "elsewhere")]
     assert Path(command[0]).exists()  # this checkout's gui script, or the interpreter with -m
+
+
+def test_an_appimage_starts_from_its_own_file_not_its_temporary_mount(tmp_path: Path) -> None:
+    image = str(tmp_path / "Guard_Inbox-x86_64.AppImage")
+    env = {"APPIMAGE": image, "GUARD_INBOX_DATA_DIR": str(tmp_path / "d")}
+    assert launch_command(tmp_path / "d", env) == [image]

@@ -265,6 +265,8 @@ class MainWindow(QMainWindow):
     def _show_schedule(self) -> None:
         self.status_line.show_schedule(self.tray.next_scan(), paused=self.tray.paused,
                                        interval_minutes=self.tray.interval_minutes)
+        plain = self.status_line.schedule.plain
+        self.tray.icon.setToolTip(f"Guard Inbox — {plain}" if plain else "Guard Inbox")
 
     def _embedded(self) -> bool:
         return not self.settings.get("broker.url")

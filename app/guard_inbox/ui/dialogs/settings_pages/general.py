@@ -41,10 +41,14 @@ class GeneralPage(SchemaPage):
         """Settings first; then the start-up entry, only if it changed (its error keeps the
         dialog open with the sentence shown)."""
         super().store()
-        if self.autostart is not None:
-            wanted = self.start_at_login.isChecked()
+        if self.autostart is None:
+            return
+        wanted = self.start_at_login.isChecked()
+        try:
             if wanted != self.autostart.is_enabled():
                 self.autostart.set_enabled(wanted)
+        finally:  # the setting records what the system's list now says, failed or not
+            self.settings.set(START_AT_LOGIN, self.autostart.is_enabled())
 
     def revert_theme(self) -> None:
         """Cancel: back to the theme the settings hold."""
