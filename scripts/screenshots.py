@@ -29,7 +29,7 @@ from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
 from guard_inbox.settings import Settings  # noqa: E402
 from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog  # noqa: E402
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer  # noqa: E402
-from guard_inbox.ui.main_window import JOBS_TAB, QUEUE_TAB, MainWindow  # noqa: E402
+from guard_inbox.ui.main_window import JOBS_TAB, MainWindow  # noqa: E402
 from mailgen import write_mbox  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -87,10 +87,11 @@ def main() -> int:
         pump(mid_scan, 60)
         window.jobs.table.selectRow(0)
         save(window, "jobs-mid-scan")
-        window.tabs.setCurrentIndex(QUEUE_TAB)
-        window.refresh_queue()
-        pump(lambda: window.queue.values["completed"].text() not in ("–", ""), 10)
-        save(window, "queue")
+        diagnostics = window.open_settings("Diagnostics")
+        queue = diagnostics.diagnostics.queue  # type: ignore[union-attr]
+        pump(lambda: queue.values["completed"].text() not in ("–", ""), 10)
+        save(diagnostics, "diagnostics")
+        diagnostics.reject()
         window.cancel_job(model.job_at(0).id)
 
         code = next(c for c in core.queries.codes() if c.subject)
@@ -100,7 +101,6 @@ def main() -> int:
         save(viewer, "source-email")
         viewer.close()
         dialog = SettingsDialog(core.settings, broker_embedded=True)
-        dialog.resize(640, 420)
         dialog.show()
         save(dialog, "settings")
         dialog.close()
