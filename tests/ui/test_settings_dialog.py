@@ -196,3 +196,11 @@ def test_diagnostics_shows_the_queue_and_retries_a_failed_scan(
     dialog.show_page("General")
     assert not diagnostics.timer.isActive()  # hidden: no polling
     tasks.wait()
+
+
+def test_the_start_up_hint_shows_a_home_path_as_people_know_it(
+    qtbot: QtBot, settings: Settings
+) -> None:
+    autostart = XdgAutostart(Path.home() / ".config", COMMAND)  # only read, never written here
+    dialog = make_dialog(qtbot, settings, autostart=autostart)
+    assert dialog.general.login_hint.text().endswith(": ~/.config/autostart/guard-inbox.desktop")

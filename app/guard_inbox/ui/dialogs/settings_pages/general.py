@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
 
 from guard_inbox.autostart import Autostart
@@ -10,6 +13,12 @@ from guard_inbox.ui import palette
 from guard_inbox.ui.dialogs.settings_pages.fields import SchemaPage
 
 THEME, START_AT_LOGIN = "ui.theme", "ui.start_at_login"
+
+
+def _short(where: str) -> str:
+    """A path under the home folder as ~/…, as file managers and terminals show it."""
+    home = str(Path.home())
+    return "~" + where[len(home):] if where.startswith(home + os.sep) else where
 
 
 class GeneralPage(SchemaPage):
@@ -31,7 +40,7 @@ class GeneralPage(SchemaPage):
             self.login_hint.setText("Starting at login is not available here.")
         else:
             self.start_at_login.setChecked(autostart.is_enabled())  # the system's list decides
-            self.login_hint.setText(f"Kept in {autostart.where}")
+            self.login_hint.setText(f"Uses your system's start-up list: {_short(autostart.where)}")
         self.login_hint.setEnabled(False)  # drawn greyed: a hint, not a field
 
     def chosen_theme(self) -> str:
