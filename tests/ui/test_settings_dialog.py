@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from guard_inbox.autostart import XdgAutostart
@@ -20,6 +20,7 @@ from guard_inbox.services.api import Changes
 from guard_inbox.settings import Settings
 from guard_inbox.ui import palette
 from guard_inbox.ui.dialogs.settings_dialog import PageServices, SettingsDialog
+from guard_inbox.ui.dialogs.settings_pages.accounts import AccountsPage
 from guard_inbox.ui.taskman import TaskManager
 
 COMMAND = ["/usr/bin/guard-inbox-gui"]
@@ -159,12 +160,13 @@ def test_accounts_page_lists_the_accounts(
     tasks = TaskManager()
     services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
     dialog = make_dialog(qtbot, settings, services=services)
-    assert dialog.accounts is not None
-    qtbot.waitUntil(lambda: dialog.accounts is not None and dialog.accounts.list.count() == 1)
-    assert dialog.accounts.list.item(0).text().startswith("shop.mbox\nLocal mailbox · 0 codes")
+    page = dialog.accounts
+    assert isinstance(page, AccountsPage)
+    qtbot.waitUntil(lambda: page.list.count() == 1)
+    assert page.list.item(0).text().startswith("shop.mbox\nLocal mailbox · 0 codes")
     core.repository.add_account(AccountKind.MBOX, str(tmp_path / "b.mbox"), "b.mbox")
     dialog.apply_changes(Changes(accounts=True))
-    qtbot.waitUntil(lambda: dialog.accounts is not None and dialog.accounts.list.count() == 2)
+    qtbot.waitUntil(lambda: page.list.count() == 2)
     tasks.wait()
 
 
@@ -204,3 +206,15 @@ def test_the_start_up_hint_shows_a_home_path_as_people_know_it(
     autostart = XdgAutostart(Path.home() / ".config", COMMAND)  # only read, never written here
     dialog = make_dialog(qtbot, settings, autostart=autostart)
     assert dialog.general.login_hint.text().endswith(": ~/.config/autostart/guard-inbox.desktop")
+
+
+def test_a_given_accounts_page_takes_the_accounts_slot(
+    qtbot: QtBot, settings: Settings, api: CoreApi
+) -> None:
+    tasks = TaskManager()
+    services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
+    own = QLabel("the account actions' page")
+    dialog = make_dialog(qtbot, settings, services=services, accounts_page=own)
+    dialog.show_page("Accounts")
+    assert dialog.current_page() is own and dialog.accounts is own
+    tasks.wait()

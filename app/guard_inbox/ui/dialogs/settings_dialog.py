@@ -51,6 +51,7 @@ class SettingsDialog(QDialog):
         save_api_key: Callable[[str], None] | None = None,
         services: PageServices | None = None,
         autostart: Autostart | None = None,
+        accounts_page: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -65,12 +66,14 @@ class SettingsDialog(QDialog):
         self.page_list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.general = GeneralPage(settings, autostart)
         self.advanced = AdvancedPage(settings, broker_embedded=broker_embedded, api_key=api_key)
-        self.accounts: AccountsPage | None = None
+        self.accounts: QWidget | None = None
         self.diagnostics: DiagnosticsPage | None = None
         self._add_page("General", self.general)
-        if services is not None:
-            self.accounts = AccountsPage(services)
-            self._add_page("Accounts", self.accounts, scrolls=False)
+        if accounts_page is None and services is not None:  # read-only until actions exist
+            accounts_page = AccountsPage(services)
+        if accounts_page is not None:  # e.g. ui/dialogs/settings_accounts_page.py: acts at once
+            self.accounts = accounts_page
+            self._add_page("Accounts", accounts_page, scrolls=False)
         self._add_page("Advanced", self.advanced)
         if services is not None:
             self.diagnostics = DiagnosticsPage(services)
@@ -123,7 +126,7 @@ class SettingsDialog(QDialog):
         return [self.page_list.item(i).text() for i in range(self.page_list.count())]
 
     def apply_changes(self, changes: Changes) -> None:
-        if self.accounts is not None:
+        if isinstance(self.accounts, AccountsPage):
             self.accounts.apply_changes(changes)
 
     def accept(self) -> None:
