@@ -88,3 +88,19 @@ def test_schedule_wording_names_the_day_when_it_is_not_today() -> None:
                          now=now) == f"Next scan {later.day} {later:%b} at {later:%H:%M}"
     assert schedule_text(None, paused=True, interval_minutes=60) == "Background scanning paused"
     assert schedule_text(None, paused=False, interval_minutes=0) == "Background scans off"
+
+
+def test_the_status_bar_speaks_of_scans_not_workers_and_brokers(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    line = window.status_line
+    assert line.broker.isHidden()  # started: where the queue lives is Diagnostics' business
+    line.show_workers(0, 5)
+    assert line.workers.isHidden()
+    line.show_workers(2, 5)
+    assert line.workers.text() == "Scanning 2 mailboxes" and not line.workers.isHidden()
+    assert line.workers.toolTip() == "2 of 5 worker threads busy"
+    line.show_workers(1, 5)
+    assert line.workers.text() == "Scanning 1 mailbox"
+    line.show_broker_failed()
+    assert line.broker.text() == "Job queue unavailable" and not line.broker.isHidden()

@@ -1,5 +1,6 @@
-"""The status bar's permanent labels: the background-scan schedule, how busy the workers are,
-the last scan, which broker."""
+"""The status bar's permanent labels, in people's words: when the next background scan runs
+(or that scanning is paused), what is being scanned, and the last scan. Where the job queue
+lives is said only while it starts or when it failed (Settings → Diagnostics says the rest)."""
 
 from __future__ import annotations
 
@@ -70,14 +71,23 @@ class StatusLine:
             bar.addPermanentWidget(label)
 
     def show_broker(self, name: str, address: str) -> None:
-        self.broker.setText(f"Broker: {name}")
+        """Started: nothing to say here any more (plumbing; Diagnostics shows it)."""
+        self.broker.setText(f"Job queue: {name}")
         self.broker.setToolTip(address)
+        self.broker.hide()
 
     def show_broker_failed(self) -> None:
         self.broker.setText("Job queue unavailable")
+        self.broker.show()
 
     def show_workers(self, busy: int, threads: int) -> None:
-        self.workers.setText(f"Workers: {busy} of {threads} busy")
+        if busy <= 0:
+            self.workers.setText("")
+            self.workers.hide()
+            return
+        self.workers.setText(f"Scanning {busy} mailbox" + ("" if busy == 1 else "es"))
+        self.workers.setToolTip(f"{busy} of {threads} worker threads busy")
+        self.workers.show()
 
     def show_last_scan(self, account_label: str) -> None:
         self.last_scan.setText(f"Last scan: {account_label}")
