@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import plistlib
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -148,3 +150,13 @@ def test_an_appimage_starts_from_its_own_file_not_its_temporary_mount(tmp_path: 
     image = str(tmp_path / "Guard_Inbox-x86_64.AppImage")
     env = {"APPIMAGE": image, "GUARD_INBOX_DATA_DIR": str(tmp_path / "d")}
     assert launch_command(tmp_path / "d", env) == [image]
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
+                    reason="desktop-file-validate missing (Debian package desktop-file-utils)")
+def test_the_autostart_entry_passes_desktop_file_validate(tmp_path: Path) -> None:
+    autostart = XdgAutostart(tmp_path, COMMAND)
+    autostart.set_enabled(True)
+    result = subprocess.run(["desktop-file-validate", str(autostart.path)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
