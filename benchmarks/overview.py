@@ -1,0 +1,135 @@
+"""How fast the Overview tab's figures come back with 100,000 codes (issue 16, item 3).
+
+A real SQLite file (the app's pragmas and schema) holds ``--codes`` codes over ``--shops``
+shops, expiring from half a year ago to half a year ahead, a tenth of them used, plus
+``--scans`` finished scans. Timed: ``AppApi.overview()`` (what the tab asks on each refresh)
+and each of its queries alone; baseline in the same run: ``AppApi.code_ids()``, what the codes
+list asks on each of its refreshes.
+
+    python benchmarks/overview.py [--codes 100000] [--shops 400] [--scans 2000] [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+# This folder holds queue.py, which would shadow the standard library's queue module.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+from guard_inbox.bootstrap.app_api import CoreApi  # noqa: E402
+from guard_inbox.bootstrap.core import Core  # noqa: E402
+from guard_inbox.domain.models import AccountKind, CodeQuery, JobState  # noqa: E402
+from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
+from guard_inbox.paths import AppPaths  # noqa: E402
+from guard_inbox.services.overview import TOP_SHOPS, day_starts  # noqa: E402
+from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
+from guard_inbox.settings import Settings  # noqa: E402
+from guard_inbox.storage.clock import utcnow  # noqa: E402
+from guard_inbox.storage.overview_queries import OverviewQueries  # noqa: E402
+from guard_inbox.storage.tables import CodeRow, JobRow  # noqa: E402
+
+BATCH = 100  # rows per INSERT (SQLite's old 999-parameter limit, 9 columns a row)
+DISCOUNTS = ("10% off", "15% off", "20% off", "25% OFF", "$5 off", "€10 off", "Free shipping", "")
+
+
+def seed(core: Core, codes: int, shops: int, scans: int) -> None:
+    """Rows written straight into the tables: the path scans take is timed elsewhere
+    (benchmarks/ui_load.py); here only the shape of the data matters."""
+    rng = random.Random(16)
+    now = utcnow()
+    accounts = [core.repository.add_account(AccountKind.MBOX, f"/mail/box{n}.mbox", f"Box {n}").id
+                for n in range(3)]
+    database = core.repository.database
+    rows = []
+    for i in range(codes):
+        shop = f"Shop {int(rng.paretovariate(1.2)) % shops}"  # a few big shops, a long tail
+        expires = None if rng.random() < 0.2 else now + timedelta(hours=rng.uniform(-4380, 4380))
+        rows.append({
+            "account": accounts[i % 3], "code": f"CODE{i:06d}", "code_key": f"code{i:06d}",
+            "merchant": shop, "merchant_key": shop.lower(), "discount": rng.choice(DISCOUNTS),
+            "expires_at": expires, "first_seen": now, "last_seen": now, "used": rng.random() < 0.1,
+        })
+    with database.write():
+        for start in range(0, len(rows), BATCH):
+            CodeRow.insert_many(rows[start:start + BATCH]).execute()
+        for n in range(scans):
+            found = rng.randint(0, 40)
+            JobRow.create(account=accounts[n % 3], state=JobState.COMPLETED.value,
+                          created_at=now, finished_at=now, scanned=rng.randint(0, 3000),
+                          codes_found=found, codes_new=rng.randint(0, found))
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    fn()  # warm the page cache and SQLite's statement cache, as a running app has them
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def line(label: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    return (f"{label:<46}{statistics.median(ordered) * 1000:>10.1f}{p95 * 1000:>10.1f}"
+            f"{ordered[-1] * 1000:>10.1f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--codes", type=int, default=100_000)
+    parser.add_argument("--shops", type=int, default=400)
+    parser.add_argument("--scans", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gi-overview-") as tmp:
+        paths = AppPaths(Path(tmp) / "data").ensure()
+        core = Core(paths, Settings(paths.settings_file, env={}), LocalSourceFactory(),
+                    ExtractionPipeline())
+        try:
+            core.open_database()
+            began = time.perf_counter()
+            seed(core, args.codes, args.shops, args.scans)
+            seeded = time.perf_counter() - began
+            api = CoreApi(core)
+            queries = OverviewQueries(core.repository.database)
+            now = datetime.now(UTC)
+            starts = day_starts(now.astimezone().date(), 30)
+            keys = [s.merchant_key for s in sorted(queries.shops(now), key=lambda s: -s.active)][:TOP_SHOPS]
+            overview = api.overview()
+            results = [
+                ("baseline: codes list ids (code_ids)",
+                 timed(lambda: api.code_ids(CodeQuery()), args.repeat)),
+                ("overview(): everything the tab reads", timed(api.overview, args.repeat)),
+                ("  expiring per day and shop (30 days)",
+                 timed(lambda: queries.expiring_by_day(now, starts), args.repeat)),
+                ("  every shop's counts (and the totals)", timed(lambda: queries.shops(now), args.repeat)),
+                ("  the top shops' discounts", timed(lambda: queries.shop_discounts(now, keys), args.repeat)),
+                ("  latest scans", timed(lambda: queries.recent_scans(14), args.repeat)),
+            ]
+        finally:
+            core.close()
+    print(f"{os.cpu_count()} cores; {overview.total_codes:,} codes over {overview.shop_count} shops, "
+          f"{args.scans:,} scans (seeded in {seeded:.1f} s); {overview.expiring_total:,} codes "
+          f"expire in the next 30 days; {args.repeat} runs each")
+    print(f"{'query':<46}{'median ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    for label, times in results:
+        print(line(label, times))
+    worst = max(results[1][1])
+    print(f"target: overview() <= 250 ms, off the UI thread -> {'met' if worst <= 0.25 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
