@@ -340,3 +340,19 @@ def test_wide_windows_put_shops_and_scans_side_by_side(qtbot: QtBot,
     view.resize(QSize(600, 700))
     qtbot.waitUntil(lambda: place(view.scans).y() >= place(view.shops).y() + view.shops.height())
 
+
+
+def test_at_midnight_the_timeline_moves_on_a_day(qtbot: QtBot, core: Core, tasks: TaskManager) -> None:
+    clock = [datetime.combine(TODAY, datetime.max.time()).astimezone() - timedelta(seconds=0.3)]
+    store(core, [FoundCode("TOMORROW", "Shop", expires=at(1))])
+    view = OverviewView(CoreApi(core), tasks, clock=lambda: clock[0])
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=10000):
+        view.show()
+    assert view.overview is not None and view.overview.today == TODAY
+    assert view.timeline.bars[1].total == 1
+    clock[0] = at(1, 0) + timedelta(seconds=1)
+    with qtbot.waitSignal(view.loaded, timeout=5000):  # no change needed: the timer reads again
+        pass
+    assert view.overview.today == TODAY + timedelta(days=1)
+    assert view.timeline.bars[0].label == "Today" and view.timeline.bars[0].total == 1

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -146,6 +146,9 @@ class OverviewView(QWidget):
         self.loading = False
         self._again = False
         self._stale = True
+        self._midnight = QTimer(self)  # the timeline moves on a day at local midnight
+        self._midnight.setSingleShot(True)
+        self._midnight.timeout.connect(lambda: self.apply_changes(Changes(codes=True)))
         self._build()
 
     # -- building ------------------------------------------------------------------------
@@ -197,9 +200,12 @@ class OverviewView(QWidget):
         else:
             self._stale = True  # read when next shown: no queries for a tab nobody looks at
 
+    def _now(self) -> datetime:
+        return self._clock() if self._clock else datetime.now().astimezone()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        today = (self._clock() if self._clock else datetime.now().astimezone()).date()
+        today = self._now().date()
         if self._stale or (self.overview is not None and self.overview.today != today):
             self.refresh()
 
@@ -250,7 +256,14 @@ class OverviewView(QWidget):
                                  shop_tooltip(s), shop_note(s)) for s in overview.shops])
         self.scans.set_bars([Bar(scan_label(s, today), (s.new, s.known), scan_tooltip(s))
                              for s in overview.scans])
+        self._wake_at_midnight()
         self.loaded.emit()
+
+    def _wake_at_midnight(self) -> None:
+        now = self._now()
+        midnight = datetime.combine(now.date() + timedelta(days=1), time()).replace(tzinfo=now.tzinfo)
+        seconds = (midnight - now).total_seconds() + 1  # a second late: surely the new day
+        self._midnight.start(int(min(max(seconds, 1), 86_400) * 1000))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
