@@ -79,7 +79,9 @@ class OverviewQueries:
             CodeRow.select(day.alias("day"), peewee.fn.MIN(CodeRow.merchant),
                            peewee.fn.COUNT(CodeRow.id))
             .where(~CodeRow.used & (CodeRow.expires_at >= lower) & (CodeRow.expires_at < starts[-1]))
-            .group_by(day, CodeRow.merchant_key)
+            # By its name: repeated, the CASE would carry its own parameters, and PostgreSQL
+            # does not see two parameterised expressions as the same one.
+            .group_by(peewee.SQL('"day"'), CodeRow.merchant_key)
         )
         return [DayShopCount(int(d), str(m), int(n)) for d, m, n in self._rows(query)]
 
