@@ -356,3 +356,16 @@ def test_at_midnight_the_timeline_moves_on_a_day(qtbot: QtBot, core: Core, tasks
         pass
     assert view.overview.today == TODAY + timedelta(days=1)
     assert view.timeline.bars[0].label == "Today" and view.timeline.bars[0].total == 1
+
+
+def test_a_failed_read_says_why_instead_of_a_picture(qtbot: QtBot, core: Core,
+                                                     tasks: TaskManager) -> None:
+    core.repository.database.db.execute_sql("DROP TABLE promo_code")  # a database gone wrong
+    view = OverviewView(CoreApi(core), tasks, clock=lambda: NOW)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.status_message, timeout=10000) as blocker:
+        view.show()
+    assert "Could not refresh the overview" in blocker.args[0] and "promo_code" in blocker.args[0]
+    assert view.stack.currentWidget() is view.message
+    assert view.message.text().startswith("Could not count your codes")
+    assert not view.loading

@@ -233,6 +233,7 @@ class OverviewView(QWidget):
             return
         self.loading = False
         if self.overview is None:
+            self.message.setTextFormat(Qt.TextFormat.PlainText)  # an error's own < and & stay
             self.message.setText(f"Could not count your codes: {exc}")
         self.status_message.emit(f"Could not refresh the overview: {exc}")
 
@@ -240,6 +241,7 @@ class OverviewView(QWidget):
     def show_overview(self, overview: Overview) -> None:
         self.overview = overview
         if overview.is_empty:
+            self.message.setTextFormat(Qt.TextFormat.RichText)
             self.message.setText(f"<h3>{EMPTY_TITLE}</h3><p>{EMPTY_TEXT}</p>")
             self.stack.setCurrentWidget(self.message)
         else:
