@@ -114,7 +114,7 @@ bench: venv
 	$(BIN)/python benchmarks/parse_extract.py
 	$(BIN)/python benchmarks/checkpoint.py
 	$(BIN)/python benchmarks/ui_load.py
-	$(BIN)/python benchmarks/overview.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/overview.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui.py
 
 # The reliability suite at full size (20 kill -9 trials, 1,000 fuzzed messages, ...) and its table.
