@@ -24,7 +24,7 @@ def fill(core: Core) -> None:
         account = repo.find_account(address) or repo.add_account(AccountKind.MBOX, address)
         job = jobs.create(account.id, 100, "manual")
         codes = [
-            FoundCode(f"C{n}-{i}", f"Shop {i % 4}", f"{5 * (i % 5)}% off" if i % 3 else "$5 off",
+            FoundCode(f"C{n}-{i}", f"Shop {i % 4}", f"{5 * (i % 5)}% off" if i % 3 else "50% off, today",
                       None if i % 7 == 0 else NOW + timedelta(days=i - 10, hours=i))
             for i in range(45)
         ]
@@ -47,6 +47,7 @@ def test_postgresql_counts_the_overview_as_sqlite_does(make_core: Callable[..., 
         answers.append(CoreApi(core).overview(NOW))
     on_postgres, on_sqlite = answers
     assert on_postgres.expiring_total > 0 and on_postgres.shops and len(on_postgres.scans) == 3
+    assert all(shop.best_discount == "50% off, today" for shop in on_postgres.shops)
     assert on_postgres.expiring == on_sqlite.expiring
     assert on_postgres.shops == on_sqlite.shops
     assert (on_postgres.total_codes, on_postgres.active_codes, on_postgres.shop_count) == (

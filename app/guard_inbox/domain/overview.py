@@ -26,7 +26,7 @@ class ShopSummary:
     codes: int
     active: int  # unused and not expired
     used: int
-    discounts: tuple[str, ...] = ()  # of active codes, most common first, a few only
+    discounts: tuple[str, ...] = ()  # of active codes, biggest first, a few only
     best_discount: str = ""  # the biggest of them ("30% off" beats "10% off")
 
     @property

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from guard_inbox.domain.overview import ExpiringDay, Overview, ScanSummary, ShopSummary
-from guard_inbox.storage.overview_queries import DayShopCount, OverviewQueries, ShopDiscount
+from guard_inbox.storage.overview_queries import DayShopCount, OverviewQueries
 
 TIMELINE_DAYS = 30
 TOP_SHOPS = 8
@@ -47,8 +47,14 @@ def discount_size(discount: str) -> tuple[int, float]:
     return 0, 0.0
 
 
+def biggest_first(discounts: Iterable[str]) -> tuple[str, ...]:
+    """Biggest discount first; equal sizes by name, so the order never depends on the database."""
+    by_name = sorted(discounts, key=lambda d: (d.lower(), d))
+    return tuple(sorted(by_name, key=discount_size, reverse=True))
+
+
 def best_discount(discounts: Iterable[str]) -> str:
-    ranked = sorted(discounts, key=discount_size, reverse=True)
+    ranked = biggest_first(discounts)
     return ranked[0] if ranked else ""
 
 
@@ -66,17 +72,9 @@ def _days(rows: Iterable[DayShopCount], today: date, days: int) -> tuple[Expirin
     return tuple(result)
 
 
-def _discounts_by_shop(rows: Iterable[ShopDiscount]) -> dict[str, list[str]]:
-    per_shop: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for row in rows:
-        per_shop[row.merchant_key].append((row.codes, row.discount))
-    return {key: [d for _, d in sorted(found, key=lambda f: (-f[0], f[1]))]
-            for key, found in per_shop.items()}
-
-
 def read_overview(queries: OverviewQueries, now: datetime | None = None,
                   days: int = TIMELINE_DAYS) -> Overview:
-    """Everything the Overview tab draws, in four aggregate queries.
+    """Everything the Overview tab draws, in three aggregate queries.
 
     ``now`` (aware) fixes the clock and the time zone the days are counted in; without it, the
     system's clock and local time.
@@ -87,7 +85,6 @@ def read_overview(queries: OverviewQueries, now: datetime | None = None,
     expiring = queries.expiring_by_day(now, day_starts(today, days, zone))
     every_shop = queries.shops(now)
     shops = sorted(every_shop, key=lambda s: (-s.active, -s.codes, s.merchant_key))[:TOP_SHOPS]
-    discounts = _discounts_by_shop(queries.shop_discounts(now, [s.merchant_key for s in shops]))
     scans = queries.recent_scans(RECENT_SCANS)
     return Overview(
         today=today,
@@ -95,8 +92,8 @@ def read_overview(queries: OverviewQueries, now: datetime | None = None,
         shops=tuple(
             ShopSummary(
                 merchant=s.merchant, codes=s.codes, active=s.active, used=s.used,
-                discounts=tuple(discounts.get(s.merchant_key, [])[:DISCOUNTS_PER_SHOP]),
-                best_discount=best_discount(discounts.get(s.merchant_key, [])),
+                discounts=biggest_first(s.discounts)[:DISCOUNTS_PER_SHOP],
+                best_discount=best_discount(s.discounts),
             )
             for s in shops
         ),

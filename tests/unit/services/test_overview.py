@@ -102,11 +102,18 @@ def test_shops_are_ranked_by_usable_codes_and_show_their_biggest_discount(core: 
     assert overview.shop_count == 3 and overview.total_codes == 10
     acme, bolt, unknown = overview.shops
     assert (acme.merchant, acme.codes, acme.active, acme.used, acme.expired) == ("Acme", 5, 4, 0, 1)
-    assert acme.discounts == ("10% off", "$5 off", "25% off")  # most common first, then by name
+    assert acme.discounts == ("25% off", "10% off", "$5 off")  # biggest first
     assert acme.best_discount == "25% off"
     assert (bolt.merchant, bolt.codes, bolt.active, bolt.used, bolt.expired) == ("Bolt", 4, 1, 1, 2)
     assert bolt.best_discount == "€10 off"  # the used 50% is not on offer
     assert (unknown.merchant, unknown.active, unknown.best_discount) == ("", 1, "Free shipping")
+
+
+def test_a_discount_with_commas_comes_back_whole(core: Core) -> None:
+    store(core, [FoundCode("K1", "Comma", "$10 off, free shipping, today only"),
+                 FoundCode("K2", "Comma", "5% off")])
+    shop = CoreApi(core).overview(NOW).shops[0]
+    assert shop.discounts == ("5% off", "$10 off, free shipping, today only")
 
 
 def test_shop_names_differing_only_in_case_are_one_shop(core: Core) -> None:
@@ -163,7 +170,8 @@ def test_local_midnights_follow_the_zone_of_each_day() -> None:
 @pytest.mark.parametrize(("texts", "best"), [
     (["10% off", "25 % OFF", "$40 off"], "25 % OFF"),
     (["$5 off", "€12,50 off", "Free shipping"], "€12,50 off"),
-    (["Free shipping", "Buy one get one"], "Free shipping"),
+    (["Free shipping", "10 % off"], "10 % off"),
+    (["Free shipping", "Buy one get one"], "Buy one get one"),  # no size to read: by name
     (["15€ Rabatt", "5 EUR"], "15€ Rabatt"),
     ([], ""),
 ])
