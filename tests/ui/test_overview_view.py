@@ -369,3 +369,20 @@ def test_a_failed_read_says_why_instead_of_a_picture(qtbot: QtBot, core: Core,
     assert view.stack.currentWidget() is view.message
     assert view.message.text().startswith("Could not count your codes")
     assert not view.loading
+
+
+def test_legends_show_the_colours_the_bars_are_drawn_in(make_view: Callable[..., OverviewView],
+                                                        core: Core) -> None:
+    gone = NOW - timedelta(days=3)
+    store(core, [FoundCode("A1", "Acme"), FoundCode("A2", "Acme"), FoundCode("A3", "Acme", expires=gone)],
+          used=("A2",))
+    view = make_view()
+    legend, chart = view.shop_legend, view.shops
+    assert legend.names == ("usable", "used", "expired")
+    swatches, bars = legend.grab().toImage(), chart.grab().toImage()
+    for segment in range(3):
+        swatch = legend.swatch_rect(segment).center()
+        drawn = chart.segment_rect(0, segment).center()
+        assert close(swatches.pixelColor(int(swatch.x()), int(swatch.y())),
+                     bars.pixelColor(int(drawn.x()), int(drawn.y())), slack=3), segment
+    assert view.scan_legend.names == ("new", "found again")

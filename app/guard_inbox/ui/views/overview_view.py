@@ -32,6 +32,7 @@ from guard_inbox.services.api import Changes, OverviewReader
 from guard_inbox.ui.palette import danger
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.views.charts.bar_chart import Bar, BarChart
+from guard_inbox.ui.views.charts.legend import Legend
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ def _scan_colours(palette: QPalette) -> list[QColor]:
     return [highlight, _faded(highlight, 0.4)]
 
 
-def _section(title: str, caption: str, chart: BarChart, parent: QWidget) -> QWidget:
+def _section(title: str, caption: str, chart: BarChart, parent: QWidget,
+             legend: Legend | None = None) -> QWidget:
     box = QWidget(parent)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +128,9 @@ def _section(title: str, caption: str, chart: BarChart, parent: QWidget) -> QWid
     note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     layout.addWidget(heading)
     layout.addWidget(note)
+    if legend is not None:
+        legend.setParent(box)
+        layout.addWidget(legend)
     layout.addWidget(chart, 1)
     chart.setAccessibleName(title)
     return box
@@ -166,12 +171,14 @@ class OverviewView(QWidget):
             "Expiring in the next 30 days", "Unused codes per day; click a day to list its codes.",
             self.timeline, content), 3)
         self.pair = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.shop_legend = Legend(("usable", "used", "expired"), _shop_colours)
         self.pair.addWidget(_section(
-            "Codes per shop", "Usable codes, then used and expired ones, and the best discount.",
-            self.shops, content), 1)
+            "Codes per shop", "The shops with most usable codes, each with its best discount.",
+            self.shops, content, self.shop_legend), 1)
+        self.scan_legend = Legend(("new", "found again"), _scan_colours)
         self.pair.addWidget(_section(
-            "Found per scan", "Codes each of the latest scans found: new ones, then known ones.",
-            self.scans, content), 1)
+            "Found per scan", "What each of the latest scans found.",
+            self.scans, content, self.scan_legend), 1)
         layout.addLayout(self.pair, 4)
         self.content_area = QScrollArea(self)
         self.content_area.setWidget(content)
