@@ -30,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from guard_inbox.bootstrap.app_api import CoreApi  # noqa: E402
 from guard_inbox.bootstrap.core import Core  # noqa: E402
+from guard_inbox.domain.folding import fold  # noqa: E402
 from guard_inbox.domain.models import AccountKind, CodeQuery, JobState  # noqa: E402
 from guard_inbox.domain.overview import Overview  # noqa: E402
 from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
@@ -59,7 +60,8 @@ def seed(core: Core, codes: int, shops: int, scans: int) -> None:
         expires = None if rng.random() < 0.2 else now + timedelta(hours=rng.uniform(-4380, 4380))
         rows.append({
             "account": accounts[i % 3], "code": f"CODE{i:06d}", "code_key": f"code{i:06d}",
-            "merchant": shop, "merchant_key": shop.lower(), "discount": rng.choice(DISCOUNTS),
+            "merchant": shop, "merchant_key": shop.lower(), "shop_key": fold(shop),
+            "discount": rng.choice(DISCOUNTS),
             "expires_at": expires, "first_seen": now, "last_seen": now, "used": rng.random() < 0.1,
         })
     with database.write():

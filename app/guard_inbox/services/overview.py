@@ -84,7 +84,7 @@ def read_overview(queries: OverviewQueries, now: datetime | None = None,
     today = now.astimezone(zone).date() if zone is not None else now.astimezone().date()
     expiring = queries.expiring_by_day(now, day_starts(today, days, zone))
     every_shop = queries.shops(now)
-    shops = sorted(every_shop, key=lambda s: (-s.active, -s.codes, s.merchant_key))[:TOP_SHOPS]
+    shops = sorted(every_shop, key=lambda s: (-s.active, -s.codes, s.shop_key))[:TOP_SHOPS]
     scans = queries.recent_scans(RECENT_SCANS)
     return Overview(
         today=today,

@@ -28,7 +28,7 @@ class DayShopCount(NamedTuple):
 
 
 class ShopCounts(NamedTuple):
-    merchant_key: str
+    shop_key: str  # accent- and case-free: one shop, however a mail spells it
     merchant: str
     codes: int
     active: int
@@ -79,7 +79,7 @@ class OverviewQueries:
             .where(~CodeRow.used & (CodeRow.expires_at >= lower) & (CodeRow.expires_at < starts[-1]))
             # By its name: repeated, the CASE would carry its own parameters, and PostgreSQL
             # does not see two parameterised expressions as the same one.
-            .group_by(peewee.SQL('"day"'), CodeRow.merchant_key)
+            .group_by(peewee.SQL('"day"'), CodeRow.shop_key)
         )
         return [DayShopCount(int(d), str(m), int(n)) for d, m, n in self._rows(query)]
 
@@ -95,11 +95,11 @@ class OverviewQueries:
         offered = peewee.Case(None, [(CodeRow.used, None), (CodeRow.expires_at < now_db, None),
                                      (CodeRow.discount == "", None)], CodeRow.discount)
         query = (
-            CodeRow.select(CodeRow.merchant_key, peewee.fn.MIN(CodeRow.merchant),
+            CodeRow.select(CodeRow.shop_key, peewee.fn.MIN(CodeRow.merchant),
                            peewee.fn.COUNT(CodeRow.id), peewee.fn.SUM(_active(now_db)),
                            peewee.fn.SUM(peewee.Case(None, [(CodeRow.used, 1)], 0)),
                            self._distinct_list(offered))
-            .group_by(CodeRow.merchant_key)
+            .group_by(CodeRow.shop_key)
         )
         return [ShopCounts(str(k), str(m), int(c), int(a or 0), int(u or 0), self._split(d))
                 for k, m, c, a, u, d in self._rows(query)]

@@ -116,10 +116,14 @@ def test_a_discount_with_commas_comes_back_whole(core: Core) -> None:
     assert shop.discounts == ("5% off", "$10 off, free shipping, today only")
 
 
-def test_shop_names_differing_only_in_case_are_one_shop(core: Core) -> None:
-    store(core, [FoundCode("X1", "Acme"), FoundCode("X2", "ACME"), FoundCode("X3", "acme ")])
+def test_a_shop_spelt_with_or_without_accents_or_capitals_is_one_shop(core: Core) -> None:
+    """As the codes list groups and filters shops (``shop_key``), so clicks can hand over."""
+    soon = local(21, 12)
+    store(core, [FoundCode("X1", "Górski", expires=soon), FoundCode("X2", "GORSKI", expires=soon),
+                 FoundCode("X3", "gorski")])
     overview = CoreApi(core).overview(NOW)
     assert overview.shop_count == 1 and overview.shops[0].codes == 3
+    assert overview.expiring[2].shops[0][1] == 2 and overview.expiring[2].more_shops == 0
 
 
 def test_latest_finished_scans_oldest_first_with_what_each_found(core: Core) -> None:
