@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QImage, QPalette
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
@@ -156,10 +156,17 @@ def test_the_keyboard_walks_the_days_and_enter_opens_one(qtbot: QtBot,
     assert blocker.args == [TODAY + timedelta(days=2)]
 
 
-def tooltip_at(chart: BarChart, point: QPointF) -> str:
+def raw_tooltip_at(chart: BarChart, point: QPointF) -> str:
     local = point.toPoint()
     QApplication.sendEvent(chart, QHelpEvent(QEvent.Type.ToolTip, local, chart.mapToGlobal(local)))
     return QToolTip.text() if QToolTip.isVisible() else ""
+
+
+def tooltip_at(chart: BarChart, point: QPointF) -> str:
+    """The tooltip as the user reads it (it is shown as rich text)."""
+    document = QTextDocument()
+    document.setHtml(raw_tooltip_at(chart, point))
+    return document.toPlainText().replace("\u2029", "\n")
 
 
 def test_each_day_has_a_tooltip_naming_its_shops(qtbot: QtBot, make_view: Callable[..., OverviewView],
@@ -386,3 +393,15 @@ def test_legends_show_the_colours_the_bars_are_drawn_in(make_view: Callable[...,
         assert close(swatches.pixelColor(int(swatch.x()), int(swatch.y())),
                      bars.pixelColor(int(drawn.x()), int(drawn.y())), slack=3), segment
     assert view.scan_legend.names == ("new", "found again")
+
+
+def test_a_shop_name_from_mail_is_shown_as_written_not_as_markup(
+        qtbot: QtBot, make_view: Callable[..., OverviewView], core: Core) -> None:
+    name = '<img src="/etc/hostname"> & <b>Co</b>'
+    store(core, [FoundCode("X", name, "10% off", at(2))])
+    view = make_view()
+    raw = raw_tooltip_at(view.shops, view.shops.bar_rect(0).center())
+    assert "<img" not in raw and "&lt;img" in raw
+    assert tooltip_at(view.shops, view.shops.bar_rect(0).center()).startswith(name + ": 1 code")
+    assert name in tooltip_at(view.timeline, view.timeline.band_rect(2).center())
+    QToolTip.hideText()

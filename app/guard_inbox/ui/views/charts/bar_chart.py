@@ -10,6 +10,7 @@ crisp bars from Qt's own scaling.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,12 @@ class Bar:
     @property
     def total(self) -> int:
         return sum(max(v, 0) for v in self.values)
+
+
+def as_tooltip(text: str) -> str:
+    """Plain text as Qt rich text: a shop named ``<img src=…>`` (it comes from mail) shows as
+    written, never as markup that could load a local file."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
 def nice_ceiling(value: int) -> int:
@@ -252,7 +259,7 @@ class BarChart(QWidget):
                 QToolTip.hideText()
                 event.ignore()
             else:
-                QToolTip.showText(event.globalPos(), self.bars[index].tooltip, self,
+                QToolTip.showText(event.globalPos(), as_tooltip(self.bars[index].tooltip), self,
                                   self.band_rect(index).toAlignedRect())
             return True
         return super().event(event)
@@ -287,7 +294,7 @@ class BarChart(QWidget):
             self.current = min(max(self.current + step[key], 0), len(self.bars) - 1)
             band = self.band_rect(self.current)
             QToolTip.showText(self.mapToGlobal(band.center().toPoint()),
-                              self.bars[self.current].tooltip, self, band.toAlignedRect())
+                              as_tooltip(self.bars[self.current].tooltip), self, band.toAlignedRect())
             self.update()
             return
         if self.bars and key in ACTIVATE_KEYS and not self.is_empty:
