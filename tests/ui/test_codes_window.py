@@ -97,3 +97,16 @@ def test_640_by_420_shows_used_code_shop_and_whole_dates(qtbot: QtBot, window: M
     right = max(table.columnViewportPosition(c) + table.columnWidth(c)
                 for c in range(model.columnCount()) if not table.isColumnHidden(c))
     assert right <= table.viewport().width()
+
+
+def test_the_view_menu_choices_survive_a_restart(
+    qtbot: QtBot, window: MainWindow, api: CoreApi, core: Core, tmp_path: Path
+) -> None:
+    assert window.codes.view_options() == {"show_expired": False, "group_by_shop": False}
+    window.codes.group_action.setChecked(True)
+    window.shutdown()
+    again = MainWindow(api, core.settings, tmp_path / "window.ini")
+    qtbot.addWidget(again)
+    assert again.codes.view_options() == {"show_expired": False, "group_by_shop": True}
+    assert again.codes.current_query().group_by_shop
+    again.shutdown()
