@@ -16,13 +16,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 import shiboken6
-from PySide6.QtCore import (
-    QPoint,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
