@@ -110,3 +110,19 @@ def test_the_view_menu_choices_survive_a_restart(
     assert again.codes.view_options() == {"show_expired": False, "group_by_shop": True}
     assert again.codes.current_query().group_by_shop
     again.shutdown()
+
+
+def test_the_expiry_notification_itself_leads_to_the_list_it_names(
+    qtbot: QtBot, window: MainWindow, core: Core
+) -> None:
+    """Start-up announced ZIMA15 and WIOSNA20 (the 3-day setting); a click on that very
+    notification (the tray icon's own signal) opens a list naming the same codes."""
+    qtbot.waitUntil(lambda: core.repository.expiring_unnotified(3) == [], timeout=10000)
+    window.tasks.wait()
+    qtbot.wait(100)  # the announcement's answer reaches the tray on this thread
+    window.tabs.setCurrentIndex(JOBS_TAB)
+    with qtbot.waitSignal(window.codes.model.loaded, timeout=5000):
+        window.tray.icon.messageClicked.emit()
+    model = window.codes.model
+    assert window.tabs.currentIndex() == CODES_TAB and model.query.status == "expiring"
+    assert [model.data(model.index(r, CODE)) for r in range(model.rowCount())] == ["ZIMA15", "WIOSNA20"]
