@@ -38,7 +38,7 @@ from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.tray import Tray
 from guard_inbox.ui.views.accounts_panel import AccountsPanel
-from guard_inbox.ui.views.codes_view import CodesView
+from guard_inbox.ui.views.codes_view import VIEW_OPTIONS, CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
 from guard_inbox.ui.views.overview_view import OverviewView
 from guard_inbox.ui.views.status_line import StatusLine
@@ -403,11 +403,13 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self._window_state.save(self, self.splitter, self.tabs, self.codes.filter.currentIndex(),
                                 self.codes.table.horizontalHeader())
+        self._window_state.set_flags("codes_view", self.codes.view_options())
 
     def _restore_state(self) -> None:
         codes_filter = self._window_state.restore(self, self.splitter, self.tabs,
                                                   self.codes.table.horizontalHeader(), CODES_TAB)
         self.codes.filter.setCurrentIndex(codes_filter)
+        self.codes.set_view_options(self._window_state.flags("codes_view", list(VIEW_OPTIONS)))
 
     def shutdown(self) -> None:
         self._save_state()
