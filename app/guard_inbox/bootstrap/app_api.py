@@ -16,6 +16,7 @@ from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import (
     Account,
     AccountKind,
+    AccountStatus,
     CodeQuery,
     FoundCode,
     Job,
@@ -146,7 +147,7 @@ class CoreApi:
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
         control = self._core.control
-        ids = list(account_ids) or [a.id for a in self.accounts() if not a.paused]
+        ids = list(account_ids) or [a.id for a in self.accounts() if _scanned_by(a, trigger)]
         return Changes(jobs=tuple(control.start_scan(i, priority, trigger) for i in ids))
 
     def cancel(self, job_id: int) -> Changes:
@@ -228,6 +229,14 @@ class CoreApi:
         if self._start is not None:
             self._start.wait()  # the first scan needs the queue (minutes after the window opened)
         return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+
+def _scanned_by(account: Account, trigger: str) -> bool:
+    """Scan all leaves paused accounts out; a scheduled scan also those with a problem (a
+    missing mailbox, a withdrawn sign-in), which would only fail again until the user acts."""
+    if account.paused:
+        return False
+    return trigger != "scheduled" or account.status is AccountStatus.OK
 
 
 def _job_changed(job: Job | None) -> Changes:

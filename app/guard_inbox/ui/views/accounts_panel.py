@@ -187,7 +187,7 @@ class AccountsPanel(QWidget):
         scan = menu.addAction(icon("scan"), "Scan this account now")
         scan.triggered.connect(lambda: self.scan_requested.emit([account_id]))
         if is_missing(account):
-            scan.setEnabled(False)
+            scan.setToolTip("Back where it was (a drive plugged in again)? Scan it to check.")
             menu.addAction(icon("warning"), "Locate mailbox…").triggered.connect(
                 lambda: self.locate_requested.emit(account_id))
         if account.status is AccountStatus.NEEDS_RECONNECT:
