@@ -98,6 +98,9 @@ class CodeRow(BaseTable):
     last_seen = peewee.DateTimeField()
     used = peewee.BooleanField(default=False)
     expiry_notified_at = peewee.DateTimeField(null=True)
+    # Accent- and case-folded copies (domain/folding.py): search is one LIKE on these.
+    search_key = peewee.TextField(default="")
+    shop_key = peewee.CharField(max_length=255, default="")
     # Migration 4: the last job that saw this code, so a job counts each code once (new or
     # already known) however many messages repeat it, across its checkpoints and retries.
     seen_by_job = peewee.IntegerField(null=True)
