@@ -46,7 +46,8 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 def is_missing(account: Account) -> bool:
     """A local mailbox that is not where it was (or cannot be read): it needs locating."""
-    return account.status is AccountStatus.UNAVAILABLE and account.kind is not AccountKind.GMAIL
+    local = account.kind in (AccountKind.MBOX, AccountKind.EML_DIR)
+    return account.status is AccountStatus.UNAVAILABLE and local
 
 
 class AccountsPanel(QWidget):
