@@ -1,9 +1,11 @@
-"""`accounts list|add|connect|rename|pause|resume|locate|remove`: accounts from the command line."""
+"""`accounts list|add|add-imap|connect|connect-outlook|rename|pause|resume|locate|remove`:
+mail accounts from the command line."""
 
 from __future__ import annotations
 
 import argparse
 
+from guard_inbox.cli.imap import add_imap, connect_outlook
 from guard_inbox.cli.output import Console, account_dict, account_state
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account
@@ -14,6 +16,10 @@ def run_accounts(api: AppApi, console: Console, args: argparse.Namespace) -> int
     action = args.accounts_command
     if action == "list":
         return _list(api, console, args.json)
+    if action == "add-imap":
+        return add_imap(api, console, args)
+    if action == "connect-outlook":
+        return connect_outlook(api, console, args)
     if action == "add":
         account, _ = api.add_gmail_token(args.token_file)
         console.say(f"Added {account.address}.")
@@ -59,7 +65,8 @@ def _change(api: AppApi, console: Console, args: argparse.Namespace, account: Ac
         api.remove_account(account.id, keep_codes=args.keep_codes)
         kept = (f"its {account.code_count} codes stay in the list" if args.keep_codes
                 else f"its {account.code_count} codes were deleted")
-        token = " and deleted its token" if account.kind.value == "gmail" else ""
+        token = {"gmail": " and deleted its token",
+                 "imap": " and deleted its saved password"}.get(account.kind.value, "")
         console.say(f"Removed {account.label}{token}; {kept}.")
 
 

@@ -11,6 +11,7 @@ class AccountKind(enum.StrEnum):
     GMAIL = "gmail"
     MBOX = "mbox"
     EML_DIR = "eml_dir"
+    IMAP = "imap"
 
 
 class AccountStatus(enum.StrEnum):

@@ -20,6 +20,7 @@ from guard_inbox.domain.models import Account, AccountKind, Job
 from guard_inbox.services.api import AppApi, Changes
 from guard_inbox.settings import Settings
 from guard_inbox.ui.changes import ChangeHub
+from guard_inbox.ui.dialogs.add_imap import AddImapDialog
 from guard_inbox.ui.dialogs.add_mailbox import MBOX_FILTER, AddMailboxDialog, FolderMemory
 from guard_inbox.ui.dialogs.connect_gmail import ConnectGmailDialog, open_in_browser
 from guard_inbox.ui.gmail_signin import GmailSignIn
@@ -52,6 +53,7 @@ class AccountActions:
         self.mailbox_dialog: AddMailboxDialog | None = None
         self.rename_dialog: QInputDialog | None = None
         self.remove_box: QMessageBox | None = None
+        self.imap_dialog: AddImapDialog | None = None
 
     @property
     def api(self) -> AppApi:
@@ -238,10 +240,45 @@ class AccountActions:
         self._say(f"Connected {account.address}. Scanning…")
         self._hub.publish(changes)
 
+    # -- IMAP (Yahoo, iCloud, Fastmail, Outlook, Gmail with an app password, any server) -------
+    def add_imap(self, provider: str = "") -> None:
+        """A fresh add-account dialog (a half-filled one is replaced: it may hold a password)."""
+        dialog = self._new_imap_dialog()
+        if provider:
+            dialog.choose_provider(provider)
+        dialog.open()
+
+    def fix_imap(self, address: str, reason: str = "") -> None:
+        """The dialog prefilled with the account's saved settings (read off the main thread)."""
+        api = self._api
+
+        def opened(settings: object) -> None:
+            from guard_inbox.domain.imap import ImapSettings
+
+            if isinstance(settings, ImapSettings):
+                dialog = self._new_imap_dialog()
+                dialog.fix(settings, reason)
+                dialog.open()
+
+        self._tasks.run(lambda: api.imap_settings(address), opened, self._report)
+
+    def _new_imap_dialog(self) -> AddImapDialog:
+        if self.imap_dialog is not None:
+            self.imap_dialog.close()
+            self.imap_dialog.deleteLater()
+        self.imap_dialog = AddImapDialog(self._api, self._tasks, self._window)
+        self.imap_dialog.added.connect(self._imap_added)
+        return self.imap_dialog
+
+    def _imap_added(self, result: tuple[Account, Changes]) -> None:
+        account, changes = result
+        self._say(f"Added {account.address}. Scanning…")
+        self._hub.publish(changes)
+
     def shutdown(self) -> None:
         """At quit, before the task manager is waited for: no sign-in may hold the exit up."""
         self.signin.stop()
-        for dialog in (self.gmail_dialog, self.mailbox_dialog):
+        for dialog in (self.gmail_dialog, self.mailbox_dialog, self.imap_dialog):
             if dialog is not None:
                 dialog.close()
 

@@ -86,7 +86,8 @@ class MainWindow(QMainWindow):
         actions = self.account_actions
         self.accounts.connect_gmail.connect(actions.connect_gmail)
         self.accounts.add_local.connect(actions.add_local_mailbox)
-        self.accounts.reconnect.connect(lambda _id: actions.connect_gmail())
+        self.accounts.reconnect.connect(self._reconnect)
+        self.accounts.add_imap.connect(actions.add_imap)
         self.accounts.selection_changed.connect(self._account_selection_changed)
         self.accounts.scan_requested.connect(lambda ids: self._scan(ids, Priority.HIGH, "manual"))
         actions.attach(self.accounts)
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomeView(self)  # instead of the tabs while there is no account
         self.welcome.connect_gmail.connect(actions.connect_gmail)
         self.welcome.add_mailbox.connect(actions.add_local_mailbox)
+        self.welcome.add_imap.connect(actions.add_imap)
         self.welcome.try_demo.connect(self.try_demo)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.tabs)
@@ -142,17 +144,28 @@ class MainWindow(QMainWindow):
         self.local_action = self._action("Add local mailbox…",
                                          self.account_actions.add_local_mailbox, None,
                                          "account-local")
+        self.imap_action = self._action("Add IMAP account…", self.account_actions.add_imap, None,
+                                        "account-imap")
         self.export_action = self._action("Export CSV…", self.export_csv, "Ctrl+E")
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
         self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
         menus.install(
             self, quit_action=self.quit_action,
             toolbar=(self.scan_action, self.connect_action, self.local_action, self.export_action),
-            file=(self.connect_action, self.local_action, self.export_action, self.settings_action),
+            file=(self.connect_action, self.imap_action, self.local_action, self.export_action,
+                  self.settings_action),
             scan=(self.scan_action, self.codes.find_action),
             help_=(self._action("Try the demo mailbox", self.try_demo),
                    self._action("About Guard Inbox", self._about)),
         )
+
+    def _reconnect(self, account_id: int) -> None:
+        """An IMAP account is fixed in its own dialog (its password), a Gmail one by signing in."""
+        account = self.accounts.account(account_id)
+        if account is not None and account.kind is AccountKind.IMAP:
+            self.account_actions.fix_imap(account.address, account.status_message)
+        else:
+            self.account_actions.connect_gmail()
 
     def _build_status_bar(self) -> None:
         self.status_line = StatusLine(self.statusBar())

@@ -53,6 +53,7 @@ def is_missing(account: Account) -> bool:
 class AccountsPanel(QWidget):
     connect_gmail = Signal()
     add_local = Signal()
+    add_imap = Signal()
     reconnect = Signal(int)
     selection_changed = Signal()
     scan_requested = Signal(object)  # list[int]: these accounts, now
@@ -76,6 +77,10 @@ class AccountsPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.connect_button = QPushButton(icon("account-gmail"), "Connect Gmail…", self)
         self.local_button = QPushButton(icon("account-local"), "Add local mailbox…", self)
+        self.imap_button = QPushButton(icon("account-imap"), "Add IMAP account…", self)
+        self.imap_button.setToolTip("Yahoo, iCloud, Fastmail, Outlook, Gmail with an app password, "
+                                    "or any IMAP server")
+        self.imap_button.clicked.connect(self.add_imap.emit)
         self.reconnect_button = QPushButton(icon("warning"), "Reconnect", self)
         self.reconnect_button.setVisible(False)
         self.locate_button = QPushButton(icon("warning"), "Locate mailbox…", self)
@@ -94,6 +99,7 @@ class AccountsPanel(QWidget):
         layout.addWidget(self.reconnect_button)
         layout.addWidget(self.locate_button)
         layout.addWidget(self.connect_button)
+        layout.addWidget(self.imap_button)
         layout.addWidget(self.local_button)
         self._accounts: dict[int, Account] = {}
         self._scanning: set[int] = set()
@@ -144,6 +150,8 @@ class AccountsPanel(QWidget):
     def _icon(self, account: Account) -> QIcon:
         if account.status in (AccountStatus.NEEDS_RECONNECT, AccountStatus.UNAVAILABLE):
             return icon("warning")
+        if account.kind is AccountKind.IMAP:
+            return icon("account-imap")
         return icon("account-gmail" if account.kind is AccountKind.GMAIL else "account-local")
 
     def _text(self, account: Account) -> str:
