@@ -72,6 +72,9 @@ def main() -> int:
         pump(lambda: window.codes.model.total > 10 and not window.codes.model.loading)
         window.codes.table.selectRow(1)
         save(window, "codes")
+        window.tabs.setCurrentWidget(window.overview)
+        pump(lambda: window.overview.overview is not None and not window.overview.loading)
+        save(window, "overview")
 
         big = Path(tmp) / "archive.mbox"
         write_mbox(big, 20000)

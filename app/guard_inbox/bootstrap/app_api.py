@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from guard_inbox.domain.models import (
     QueueStats,
     StoredCode,
 )
+from guard_inbox.domain.overview import Overview
 from guard_inbox.services.accounts import add_local_mailbox, locate_local_mailbox
 from guard_inbox.services.api import (
     NOTHING,
@@ -37,7 +39,9 @@ from guard_inbox.services.api import (
 )
 from guard_inbox.services.export import write_csv
 from guard_inbox.services.messages import load_source_message, read_message_file
+from guard_inbox.services.overview import read_overview
 from guard_inbox.storage.accounts import AccountStore
+from guard_inbox.storage.overview_queries import OverviewQueries
 
 if TYPE_CHECKING:
     from guard_inbox.services.gmail_accounts import GmailAccounts
@@ -119,6 +123,9 @@ class CoreApi:
 
     def codes(self, query: CodeQuery | None = None) -> list[StoredCode]:
         return self._core.queries.codes(query)
+
+    def overview(self, now: datetime | None = None, days: int = 30) -> Overview:
+        return read_overview(OverviewQueries(self._core.repository.database), now, days)
 
     def load_message(self, code: StoredCode) -> MailMessage:
         return load_source_message(self._core.repository, self._core.sources, code)

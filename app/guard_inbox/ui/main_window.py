@@ -38,8 +38,9 @@ from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.tray import Tray
 from guard_inbox.ui.views.accounts_panel import AccountsPanel
-from guard_inbox.ui.views.codes_view import CodesView
+from guard_inbox.ui.views.codes_view import VIEW_OPTIONS, CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
+from guard_inbox.ui.views.overview_view import OverviewView
 from guard_inbox.ui.views.status_line import StatusLine
 from guard_inbox.ui.views.welcome import WelcomeView
 from guard_inbox.ui.window_state import WindowState
@@ -103,9 +104,12 @@ class MainWindow(QMainWindow):
         self.codes.status_message.connect(self.show_message)
         self.codes.show_source.connect(self.show_source)
         self.codes.demo_requested.connect(self.try_demo)
+        self.overview = OverviewView(self.api, self.tasks, self)  # day_activated: not wired yet
+        self.overview.status_message.connect(self.show_message)
         self.jobs_model = JobsModel(self)
         for subscriber in (self.codes.apply_changes, self.jobs_model.apply_changes,
-                           self.accounts.apply_changes, self._on_changes):
+                           self.accounts.apply_changes, self.overview.apply_changes,
+                           self._on_changes):
             self.hub.changed.connect(subscriber)
         self.jobs_model.unknown_job.connect(self._load_job)
         self.jobs = JobsView(self.jobs_model, self)
@@ -114,6 +118,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.codes, "Codes")
         self.tabs.addTab(self.jobs, "Jobs")
+        self.tabs.addTab(self.overview, "Overview")
         self.welcome = WelcomeView(self)  # instead of the tabs while there is no account
         self.welcome.connect_gmail.connect(actions.connect_gmail)
         self.welcome.add_mailbox.connect(actions.add_local_mailbox)
@@ -398,11 +403,13 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self._window_state.save(self, self.splitter, self.tabs, self.codes.filter.currentIndex(),
                                 self.codes.table.horizontalHeader())
+        self._window_state.set_flags("codes_view", self.codes.view_options())
 
     def _restore_state(self) -> None:
         codes_filter = self._window_state.restore(self, self.splitter, self.tabs,
                                                   self.codes.table.horizontalHeader(), CODES_TAB)
         self.codes.filter.setCurrentIndex(codes_filter)
+        self.codes.set_view_options(self._window_state.flags("codes_view", list(VIEW_OPTIONS)))
 
     def shutdown(self) -> None:
         self._save_state()

@@ -16,13 +16,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 import shiboken6
-from PySide6.QtCore import (
-    QPoint,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
@@ -63,6 +57,7 @@ NO_CODES = "No codes yet — press Scan Now or try the demo mailbox"
 NO_MATCH = "No codes match your search"
 ALL_EXPIRED = "Every code here has expired — View ▸ Show expired codes lists them"
 GMAIL_URL = "https://mail.google.com/mail/u/0/#all/"
+VIEW_OPTIONS = ("show_expired", "group_by_shop")  # the View menu's choices, kept across starts
 
 
 def _never(_account_id: int) -> bool:
@@ -246,6 +241,14 @@ class CodesView(QWidget):
             self._restore = None  # a new question starts at the top
             self.marker.forget_kept()  # codes marked used may leave the filter now
             self.model.set_query(query)
+
+    def view_options(self) -> dict[str, bool]:
+        return {"show_expired": self.show_expired_action.isChecked(),
+                "group_by_shop": self.group_action.isChecked()}
+
+    def set_view_options(self, options: dict[str, bool]) -> None:
+        self.show_expired_action.setChecked(options.get("show_expired", False))
+        self.group_action.setChecked(options.get("group_by_shop", False))
 
     def set_expiring_days(self, days: int) -> None:
         """The notification setting changed: "Expiring soon" asks the same window."""
