@@ -157,8 +157,8 @@ class AppApi(CodeReader, OverviewReader, Protocol):
     # -- changing --------------------------------------------------------------------------
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
-        """Queues one scan per account (every active, i.e. not paused, account when
-        ``account_ids`` is empty)."""
+        """Queues one scan per account. With no ``account_ids``: every account not paused, and
+        for a "scheduled" trigger only those without a problem to fix (status OK)."""
         ...
 
     def cancel(self, job_id: int) -> Changes: ...
