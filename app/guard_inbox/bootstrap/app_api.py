@@ -16,6 +16,7 @@ from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
+    AccountKind,
     CodeQuery,
     FoundCode,
     Job,
@@ -24,7 +25,7 @@ from guard_inbox.domain.models import (
     QueueStats,
     StoredCode,
 )
-from guard_inbox.services.accounts import add_local_mailbox
+from guard_inbox.services.accounts import add_local_mailbox, locate_local_mailbox
 from guard_inbox.services.api import (
     NOTHING,
     BrokerStatus,
@@ -35,6 +36,7 @@ from guard_inbox.services.api import (
 )
 from guard_inbox.services.export import write_csv
 from guard_inbox.services.messages import load_source_message, read_message_file
+from guard_inbox.storage.accounts import AccountStore
 
 if TYPE_CHECKING:
     from guard_inbox.services.gmail_accounts import GmailAccounts
@@ -152,7 +154,7 @@ class CoreApi:
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
         control = self._core.control
-        ids = list(account_ids) or [a.id for a in self.accounts()]
+        ids = list(account_ids) or [a.id for a in self.accounts() if not a.paused]
         return Changes(jobs=tuple(control.start_scan(i, priority, trigger) for i in ids))
 
     def cancel(self, job_id: int) -> Changes:
@@ -180,6 +182,33 @@ class CoreApi:
 
     def remove_gmail(self, address: str) -> tuple[Account, Changes]:
         return self._gmail_accounts().remove(address), Changes(codes=True, accounts=True)
+
+    # -- accounts ------------------------------------------------------------------------------
+    def _account_store(self) -> AccountStore:
+        return AccountStore(self._core.database, self._core.repository)
+
+    def rename_account(self, account_id: int, name: str) -> Changes:
+        self._account_store().rename(account_id, name)
+        return Changes(accounts=True)
+
+    def pause_account(self, account_id: int, paused: bool) -> Changes:
+        self._account_store().set_paused(account_id, paused)
+        return Changes(accounts=True)
+
+    def locate_account(self, account_id: int, path: Path, *,
+                       scan: bool = True) -> tuple[Account, Changes]:
+        account = locate_local_mailbox(self._account_store(), account_id, path)
+        jobs = self.scan([account.id]).jobs if scan else ()
+        return account, Changes(accounts=True, jobs=jobs)
+
+    def remove_account(self, account_id: int, *, keep_codes: bool) -> tuple[Account, Changes]:
+        store = self._account_store()
+        account = store.remove(account_id, keep_codes=keep_codes)
+        if account.kind is AccountKind.GMAIL and self._gmail_factory is not None:
+            self._gmail_accounts().token_store.delete(account.address)
+        if account.kind is AccountKind.IMAP and self._imap_factory is not None:
+            self._imap_accounts().forget(account.address)  # its password or OAuth grant
+        return account, Changes(codes=True, accounts=True)
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
         return write_csv(self.codes(query), path)

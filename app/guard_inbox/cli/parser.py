@@ -42,15 +42,27 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "codes":
             add_code_filters(cmd)
 
-    accounts = sub.add_parser("accounts", help="connect, list and remove mail accounts")
+    accounts = sub.add_parser("accounts", help="connect, list, rename, pause and remove accounts")
     acc = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc.add_parser("add", help="import a Gmail authorisation (authorized-user JSON)")
     add.add_argument("--token-file", type=Path, required=True,
                      help="token JSON as google-auth writes it (Credentials.to_json())")
     listing = acc.add_parser("list", help="connected accounts and mailboxes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    remove = acc.add_parser("remove", help="remove an account and delete its token or password")
-    remove.add_argument("email")
+    which = "the account's address, name or #id (as `accounts list` shows them)"
+    remove = acc.add_parser("remove", help="remove an account (its Gmail token or IMAP password too)")
+    remove.add_argument("account", metavar="ACCOUNT", help=which)
+    remove.add_argument("--keep-codes", action="store_true",
+                        help="keep the codes it found in the codes list")
+    rename = acc.add_parser("rename", help="give an account the name lists show")
+    rename.add_argument("account", metavar="ACCOUNT", help=which)
+    rename.add_argument("name", help="the new name ('' shows the address again)")
+    for action, text in (("pause", "leave an account out of scheduled scans and `scan all`"),
+                         ("resume", "scan a paused account again")):
+        acc.add_parser(action, help=text).add_argument("account", metavar="ACCOUNT", help=which)
+    locate = acc.add_parser("locate", help="point a local mailbox's account at where it moved")
+    locate.add_argument("account", metavar="ACCOUNT", help=which)
+    locate.add_argument("path", type=Path, help="the mbox file or .eml folder's new place")
     add_imap = acc.add_parser(
         "add-imap", help="add an IMAP mailbox (Yahoo, iCloud, Fastmail, Gmail with an app password, ...)")
     add_imap.add_argument("--host", required=True, help="the IMAP server, e.g. imap.mail.yahoo.com")

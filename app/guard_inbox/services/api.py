@@ -146,7 +146,8 @@ class AppApi(CodeReader, Protocol):
     # -- changing --------------------------------------------------------------------------
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
-        """Queues one scan per account (every account when ``account_ids`` is empty)."""
+        """Queues one scan per account (every active, i.e. not paused, account when
+        ``account_ids`` is empty)."""
         ...
 
     def cancel(self, job_id: int) -> Changes: ...
@@ -167,6 +168,25 @@ class AppApi(CodeReader, Protocol):
     def add_gmail_token(self, path: Path) -> tuple[Account, Changes]: ...
 
     def remove_gmail(self, address: str) -> tuple[Account, Changes]: ...
+
+    # -- accounts (issue 16): rename, pause, locate a moved mailbox, remove ----------------------
+    def rename_account(self, account_id: int, name: str) -> Changes:
+        """An empty name shows the address again."""
+        ...
+
+    def pause_account(self, account_id: int, paused: bool) -> Changes:
+        """A paused account is left out of scheduled scans and of "scan all"."""
+        ...
+
+    def locate_account(self, account_id: int, path: Path, *,
+                       scan: bool = True) -> tuple[Account, Changes]:
+        """The mailbox moved: checks ``path`` is one, points the account there (its checkpoints
+        and codes kept), clears its problem and, with ``scan``, queues a scan."""
+        ...
+
+    def remove_account(self, account_id: int, *, keep_codes: bool) -> tuple[Account, Changes]:
+        """Removes the account (a Gmail one's token too); ``keep_codes`` keeps its codes listed."""
+        ...
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
         """Writes the codes ``query`` selects; returns how many."""

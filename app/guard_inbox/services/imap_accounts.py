@@ -100,6 +100,10 @@ class ImapAccounts:
     def settings(self, address: str) -> ImapSettings:
         return load_profile(self.store, address)[0]
 
+    def forget(self, address: str) -> None:
+        """Deletes the saved password (or OAuth grant) and settings; the account row is not ours."""
+        delete_profile(self.store, address)
+
     def remove(self, address: str) -> Account:
         account = self.repository.find_account(address, AccountKind.IMAP)
         if account is None:
