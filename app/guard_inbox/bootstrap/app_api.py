@@ -277,9 +277,6 @@ class CoreApi:
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
 
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
-
 
 def _job_changed(job: Job | None) -> Changes:
     return Changes(jobs=(job,)) if job is not None else NOTHING
