@@ -109,6 +109,25 @@ class QuotaLimiter:
             self._sleep(wait)
         return wait
 
+    def acquire_unless(self, units: int, stop: threading.Event) -> bool:
+        """As ``acquire``, but False at once, the units given back, when ``stop`` is set while waiting.
+
+        A fetch thread whose scan has ended must not sleep out its place in the queue first.
+        """
+        if units <= 0:
+            return not stop.is_set()
+        with self._lock:
+            self._refill()
+            self._available -= float(units)
+            wait = -self._available / self._rate if self._available < 0 else 0.0
+        if stop.wait(wait) if wait > 0 else stop.is_set():
+            with self._lock:
+                self._available += float(units)
+            return False
+        with self._lock:
+            self._waited += wait
+        return True
+
     @property
     def _rate(self) -> float:
         # A little under the budget: we charge a batch when we send it, Google as it serves
