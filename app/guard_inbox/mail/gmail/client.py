@@ -7,8 +7,9 @@ googleapiclient does the HTTP and the batch format; this module adds what it lea
   ignores ``api_endpoint`` and would post to Google whatever the endpoint);
 - a retry of only the parts of a batch that failed with 429/403-rate/5xx, after backoff;
 - quota units taken from the account's shared bucket before every call and batch part;
-- batches of about one second of quota, several in flight (pipeline.py): Google serves a
+- small batches (a quarter second of quota), several in flight (pipeline.py): Google serves a
   batch's parts one after another, and a quota left idle while one is served is time lost;
+  Google averages the quota over a few seconds, so big batches sent in bursts meet 429s;
 - every failure turned into TransientError, PermanentError or ReconnectNeeded with a sentence.
 """
 
@@ -55,8 +56,13 @@ _log = logging.getLogger(__name__)
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com"
 RAW_FIELDS = "id,raw,internalDate,labelIds"
 # Batches in flight per scan. Two keep the quota busy while Google serves one batch part by part;
-# a third covers a slow answer. Each is a connection, and Google limits concurrent requests per user.
-IN_FLIGHT = 3
+# more cover slow answers. Each is a connection, and Google limits concurrent requests per user.
+IN_FLIGHT = 4
+# Quota per batch, in seconds of budget (5 messages.get at 6,000 units/min, 12 at 15,000).
+# Measured on the fake that averages as Google does (3 s window, 30 ms per part): 20-part
+# batches met 429s and ended 11% over the floor, 5-part ones none and 4% over.
+BATCH_SECONDS = 0.25
+AHEAD_MESSAGES = 200  # fetched but not yet read, at most (raw messages can be large)
 
 
 class GmailClient:
@@ -76,9 +82,9 @@ class GmailClient:
         in_flight: int = IN_FLIGHT,
         batch_parts: int | None = None,
     ) -> None:
-        """``batch_size`` caps a batch; ``batch_parts`` fixes it (default: one second of quota,
-        so a batch is served about as fast as the quota refills). ``in_flight``: batches sent
-        at once, each on a thread and connection of its own; 1 sends them one after another."""
+        """``batch_size`` caps a batch; ``batch_parts`` fixes it (default: BATCH_SECONDS of
+        quota, so the quota is spent in small even steps). ``in_flight``: batches sent at once,
+        each on a thread and connection of its own; 1 sends them one after another."""
         self.address = address
         self._credentials = credentials_provider
         self._endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
@@ -204,18 +210,21 @@ class GmailClient:
             for chunk in chunks:
                 yield from self._get_batch(chunk)
             return
+        # Fetch ahead by messages, not batches: a batch backing off after a 429 (>= 1 s) must
+        # not stall the others while the quota refills.
+        ahead = max(2 * self._in_flight, AHEAD_MESSAGES // size)
         yield from OrderedPipeline(
             chunks, lambda chunk, stop: list(self._get_batch(chunk, stop)),
-            workers=self._in_flight, ahead=2 * self._in_flight, on_exit=self.release,
+            workers=self._in_flight, ahead=ahead, on_exit=self.release,
         )
 
     @property
     def parts_per_batch(self) -> int:
-        """Calls per batch: fixed, or one second of the quota's budget, within 1..batch_size."""
+        """Calls per batch: fixed, or BATCH_SECONDS of the quota's budget, within 1..batch_size."""
         if self._batch_parts is not None:
             return max(1, min(100, self._batch_parts))
-        per_second = self._quota.units_per_minute / 60.0 / COST_GET
-        return max(1, min(self._batch_size, round(per_second)))
+        parts = self._quota.units_per_minute / 60.0 * BATCH_SECONDS / COST_GET
+        return max(1, min(self._batch_size, round(parts)))
 
     # -- machinery ------------------------------------------------------------------------------
 
