@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QLocale, QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -16,15 +16,24 @@ from pytestqt.qtbot import QtBot
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage, StoredCode
 from guard_inbox.services.queries import Queries
-from guard_inbox.ui.format import human_size, is_expiring, relative_expiry, relative_time
+from guard_inbox.ui.format import (
+    human_size,
+    is_expiring,
+    local_date,
+    local_datetime,
+    relative_expiry,
+    relative_time,
+)
 from guard_inbox.ui.models.codes_model import (
     CODE,
     CODE_ROLE,
     DISCOUNT,
     EXPIRES,
     FIRST_SEEN,
+    GROUP_ROLE,
     MERCHANT,
     PLACEHOLDER,
+    USED,
     CodesModel,
 )
 from guard_inbox.ui.palette import danger, muted
@@ -121,7 +130,8 @@ def test_relative_wording() -> None:
     assert relative_expiry(now - timedelta(days=1), now) == "expired yesterday"
     assert relative_expiry(now - timedelta(days=2), now) == "expired 2 days ago"
     assert relative_expiry(now + timedelta(days=21), now) == "in 3 weeks"
-    assert relative_expiry(now + timedelta(days=200), now) == "on 26 Sep"
+    assert relative_expiry(now + timedelta(days=200), now) == "in 6 months"
+    assert relative_expiry(now - timedelta(days=400), now) == "expired 13 months ago"
     assert relative_time(None, now) == ""
     assert relative_time(now - timedelta(seconds=20), now) == "just now"
     assert relative_time(now - timedelta(minutes=5), now) == "5 min ago"
@@ -129,8 +139,9 @@ def test_relative_wording() -> None:
     assert relative_time(now - timedelta(days=1), now) == "yesterday"
     assert relative_time(now - timedelta(days=4), now) == "4 days ago"
     assert relative_time(now - timedelta(days=400), now) == "3 Feb 2025"
-    assert is_expiring(now + timedelta(days=2), now)
-    assert not is_expiring(now + timedelta(days=2, minutes=1), now)
+    assert is_expiring(now + timedelta(days=2), now, 2)
+    assert not is_expiring(now + timedelta(days=2, minutes=1), now, 2)
+    assert is_expiring(now + timedelta(days=3), now)  # the setting's default window
     assert not is_expiring(now - timedelta(minutes=1), now)
     assert not is_expiring(None, now)
     assert [human_size(n) for n in (1, 900, 1536, 20 * 1024**2)] == ["1 byte", "900 bytes", "1.5 KB", "20 MB"]
@@ -255,20 +266,76 @@ def test_roles(qtbot: QtBot, core: Core, spy: SpyQueries, tasks: TaskManager) ->
     seed(core, 5)
     model = make_model(qtbot, spy, tasks, CodeQuery(sort="code", descending=False))
     assert [displayed(model, 3, column) for column in (CODE, MERCHANT, DISCOUNT, EXPIRES, FIRST_SEEN)] == [
-        "CODE0003", "Shop 3", "3% off", "in 3 days", "3 h ago",
+        "CODE0003", "Shop 3", "3% off", local_date(NOW + timedelta(days=3), NOW),
+        local_date(NOW - timedelta(hours=3), NOW),
     ]  # fmt: skip
-    assert displayed(model, 1, EXPIRES) == "tomorrow"
     assert displayed(model, 0, EXPIRES) == ""
     foreground = Qt.ItemDataRole.ForegroundRole
     assert model.data(model.index(2, EXPIRES), foreground) == danger()  # two days left
+    assert model.data(model.index(3, EXPIRES), foreground) == danger()  # three: the default window
     assert model.data(model.index(2, CODE), foreground) is None
-    assert model.data(model.index(3, EXPIRES), foreground) is None
+    assert model.data(model.index(4, EXPIRES), foreground) is None
+    model.set_expiring_days(5)  # the notification setting changed
+    assert model.data(model.index(4, EXPIRES), foreground) == danger()
+    check = Qt.ItemDataRole.CheckStateRole
+    assert model.data(model.index(3, USED), check) == Qt.CheckState.Unchecked
+    assert model.data(model.index(3, USED), Qt.ItemDataRole.DisplayRole) is None
+    assert model.flags(model.index(3, USED)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert not model.flags(model.index(3, CODE)) & Qt.ItemFlag.ItemIsUserCheckable
     tooltip = model.data(model.index(3, CODE), Qt.ItemDataRole.ToolTipRole)
     assert "Offer 3 inside" in tooltip and "From: Shop 3 &lt;news@shop3.example&gt;" in tooltip
     code = model.data(model.index(3, CODE), CODE_ROLE)
     assert isinstance(code, StoredCode) and code.code == "CODE0003" and code.message_id == "msg-3"
     assert model.code_at(3) == code and model.row_of(code.id) == 3 and model.code_at(99) is None
     assert model.headerData(EXPIRES, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "Expires"
+    expiry = model.data(model.index(3, EXPIRES), Qt.ItemDataRole.ToolTipRole)
+    assert f"Expires in 3 days: {local_datetime(NOW + timedelta(days=3), NOW)}" in expiry
+
+
+def test_dates_are_written_one_way_in_the_users_locale() -> None:
+    when, now = datetime(2026, 12, 28, 15, 30, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    lang, country = QLocale.Language, QLocale.Country
+    assert local_date(when, now, QLocale(lang.German, country.Germany)) == "28.12.26"
+    assert local_date(when, now, QLocale(lang.English, country.UnitedStates)) == "12/28/26"
+    assert local_date(when, now, QLocale(lang.English, country.UnitedKingdom)) == "28/12/2026"
+    assert local_date(None, now) == ""
+    german = local_datetime(when, now, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    assert german == "Montag, 28. Dezember 2026 15:30"
+
+
+def test_the_used_box_asks_for_the_change_and_shows_it_at_once(
+    qtbot: QtBot, core: Core, spy: SpyQueries, tasks: TaskManager
+) -> None:
+    seed(core, 3)
+    model = make_model(qtbot, spy, tasks, CodeQuery(sort="code", descending=False))
+    index = model.index(1, USED)
+    with qtbot.waitSignal(model.used_toggled, timeout=1000) as blocker:
+        assert model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    code, used = blocker.args
+    assert code.code == "CODE0001" and used is True
+    assert not model.setData(model.index(1, CODE), "x", Qt.ItemDataRole.EditRole)
+    with qtbot.waitSignal(model.dataChanged, timeout=1000):
+        model.set_used(code.id, True)
+    assert model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    assert model.data(model.index(1, CODE), Qt.ItemDataRole.ForegroundRole) == muted()
+
+
+def test_grouped_by_shop_each_shop_gets_a_header_row(
+    qtbot: QtBot, qtmodeltester: ModelTester, core: Core, spy: SpyQueries, tasks: TaskManager
+) -> None:
+    seed(core, 6)  # Shop 0 has CODE0000 and CODE0005, the others one code each
+    model = make_model(qtbot, spy, tasks, CodeQuery(group_by_shop=True, sort="code", descending=False))
+    qtmodeltester.check(model, force_py=True)
+    rows = [str(displayed(model, r, 0)) if model.group_at(r) else str(displayed(model, r))
+            for r in range(model.rowCount())]
+    assert rows == ["Shop 0  ·  2 codes", "CODE0000", "CODE0005", "Shop 1  ·  1 code", "CODE0001",
+                    "Shop 2  ·  1 code", "CODE0002", "Shop 3  ·  1 code", "CODE0003",
+                    "Shop 4  ·  1 code", "CODE0004"]
+    assert model.group_at(0) == ("Shop 0", 2) and model.group_at(1) is None
+    assert model.code_at(0) is None and model.code_id_at(0) is None
+    assert model.row_of(model.code_id_at(1) or 0) == 1
+    assert not model.flags(model.index(0, CODE)) & Qt.ItemFlag.ItemIsSelectable
+    assert model.data(model.index(0, 0), GROUP_ROLE) == "Shop 0"
 
 
 def test_an_older_answer_never_replaces_a_newer_query(qtbot: QtBot, core: Core, spy: SpyQueries,

@@ -117,7 +117,7 @@ def test_status_filter(qtbot: QtBot, core: Core, make_view: Callable[..., CodesV
     core.repository.set_code_used(used_id, True)
     view = make_view()
     labels = [view.filter.itemText(i) for i in range(view.filter.count())]
-    assert labels == ["All", "Active", "Expiring soon", "Used"]
+    assert labels == ["All", "Unused", "Expiring soon", "Used"]
 
     def choose(label: str) -> list[str]:
         with qtbot.waitSignal(view.model.loaded, timeout=5000):
@@ -125,12 +125,12 @@ def test_status_filter(qtbot: QtBot, core: Core, make_view: Callable[..., CodesV
         return sorted(code_in_row(view, r) for r in range(view.model.rowCount()))
 
     assert choose("Used") == ["CODE0005"]
-    assert choose("Expiring soon") == ["CODE0001", "CODE0002"]
-    assert len(choose("Active")) == 9
-    assert view.current_query().status == "active"
+    assert choose("Expiring soon") == ["CODE0001", "CODE0002", "CODE0003"]  # the 3-day setting
+    assert len(choose("Unused")) == 9
+    assert view.current_query().status == "unused"
     view.search.setText("code0005")
     assert choose("All") == ["CODE0005"]  # Enter-less: the filter change applies the typed text too
-    assert choose("Active") == [] and view.empty_label.text() == NO_MATCH
+    assert choose("Unused") == [] and view.empty_label.text() == NO_MATCH
 
 
 def test_header_click_sorts(qtbot: QtBot, core: Core, make_view: Callable[..., CodesView]) -> None:
@@ -186,10 +186,12 @@ def test_mark_used_from_the_context_menu_updates_the_row(
     view.table.selectRow(1)
     menu = view.context_menu()
     actions = {a.text(): a for a in menu.actions() if a.isVisible() and not a.isSeparator()}
-    assert list(actions) == ["Copy code", "Mark used", "Show source email"]  # not Gmail: no "Open in Gmail"
+    # not Gmail: no "Open in Gmail"
+    assert list(actions) == ["Copy code", "Mark used", "Undo", "Show source email"]
+    assert not actions["Undo"].isEnabled()  # nothing to undo yet
     with qtbot.waitSignal(view.status_message, timeout=5000) as blocker:
         actions["Mark used"].trigger()
-    assert blocker.args == ["Marked CODE0001 as used"]
+    assert blocker.args == ["Marked CODE0001 as used (Ctrl+Z undoes)"]
     qtbot.waitUntil(lambda: (code := view.model.code_at(1)) is not None and code.used, timeout=5000)
     assert view.model.data(view.model.index(1, MERCHANT), Qt.ItemDataRole.ForegroundRole) == muted()
     assert view.selected_code() == view.model.code_at(1)  # the selection survived the refresh
@@ -203,11 +205,14 @@ def test_a_code_leaving_the_filter_selects_the_next_one(
     seed(core, 6)
     view = make_view()
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
-        view.filter.setCurrentIndex(1)  # Active
+        view.filter.setCurrentIndex(1)  # Unused
     view.table.selectRow(2)
     assert code_in_row(view, 2) == "CODE0002"
+    selected = view.selected_code()
+    assert selected is not None
+    core.repository.set_code_used(selected.id, True)  # elsewhere: another window, the CLI
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
-        view.mark_used_action.trigger()
+        view.refresh()
     assert view.model.rowCount() == 5 and code_in_row(view, 2) == "CODE0003"
     selected = view.selected_code()
     assert selected is not None and selected.code == "CODE0003"
@@ -240,7 +245,9 @@ def test_refresh_keeps_selection_and_scroll_position(
 ) -> None:
     seed(core, 1000)
     view = make_view()
+    view.show_expired_action.setChecked(True)  # CODE-001 below expired yesterday
     model, table = view.model, view.table
+    qtbot.waitUntil(lambda: not model.loading)
     assert model.rowCount() == 200
     qtbot.waitUntil(lambda: model.rowCount() == 200 and not model.loading)
     table.scrollTo(model.index(150, 0), table.ScrollHint.PositionAtTop)
@@ -287,7 +294,8 @@ def test_account_filter_and_current_query(
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         view.set_account(account_id)
     assert view.model.rowCount() == 4
-    assert view.current_query() == CodeQuery(expiring_days=2, account_id=account_id)
+    assert view.current_query() == CodeQuery(expiring_days=3, account_id=account_id,
+                                             include_expired=False)
 
 
 def test_the_demo_mailbox_fills_the_view(
@@ -310,4 +318,6 @@ def test_the_demo_mailbox_fills_the_view(
 
     view = make_view()
     assert view.stack.currentWidget() is view.table
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.show_expired_action.setChecked(True)
     assert {code_in_row(view, row) for row in range(view.model.rowCount())} == expected

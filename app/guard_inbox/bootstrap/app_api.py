@@ -103,6 +103,9 @@ class CoreApi:
     def code_ids(self, query: CodeQuery) -> list[int]:
         return self._core.queries.code_ids(query)
 
+    def code_shops(self, query: CodeQuery) -> list[tuple[int, str, str]]:
+        return self._core.queries.code_shops(query)
+
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
         return self._core.queries.codes_by_ids(ids)
 

@@ -130,7 +130,9 @@ class Core:
         self._on_close("database", database.close)
         repository = Repository(database)
         jobs = JobRepository(database)
-        self._storage = Storage(database, repository, jobs, Queries(repository, jobs))
+        days = self.settings
+        queries = Queries(repository, jobs, lambda: int(days.get("notify.expiring_days")))
+        self._storage = Storage(database, repository, jobs, queries)
 
     @property
     def database(self) -> Database:

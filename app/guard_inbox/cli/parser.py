@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("codes", "list the codes found")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--json", action="store_true", help="machine-readable output")
+        if name == "codes":
+            add_code_filters(cmd)
 
     accounts = sub.add_parser("accounts", help="connect, list and remove mail accounts")
     acc = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
@@ -53,8 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")
 
-    export = sub.add_parser("export", help="write all codes to a CSV file")
+    export = sub.add_parser("export", help="write the codes to a CSV file (all, or as filtered)")
     export.add_argument("file", type=Path)
+    add_code_filters(export)
 
     logs = sub.add_parser("logs", help="print the log file's path, or its last lines")
     logs.add_argument("-n", "--lines", type=int, default=None, metavar="N",
@@ -66,6 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="one JSON object per file")
     extract.add_argument("files", nargs="+", type=Path)
     return parser
+
+
+def add_code_filters(cmd: argparse.ArgumentParser) -> None:
+    """The codes list's questions on the command line (cli/reading.py turns them into a query)."""
+    status = cmd.add_mutually_exclusive_group()
+    status.add_argument("--unused", action="store_true", help="only codes not marked used")
+    status.add_argument("--used", action="store_true", help="only codes marked used")
+    status.add_argument("--expiring", nargs="?", type=int, const=-1, default=None, metavar="DAYS",
+                        help="unused codes expiring within DAYS days "
+                             "(default: the notify.expiring_days setting)")
+    cmd.add_argument("--shop", default="", help="part of the shop's name (any case or accents)")
+    cmd.add_argument("--search", default="",
+                     help="words found in the code, shop or discount (any case or accents)")
+    cmd.add_argument("--hide-expired", action="store_true", help="leave out expired codes")
+    cmd.add_argument("--account", type=int, default=None, metavar="ID",
+                     help="one account's codes (ids as in `accounts list --json`)")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -6,7 +6,10 @@ import argparse
 import json
 
 from guard_inbox.cli.output import Console, code_dict, job_dict
+from guard_inbox.domain.models import CodeQuery, StoredCode
 from guard_inbox.services.api import AppApi
+
+_TABLE_LIMITS = (40, 30, 30, 10, 4)  # widest code, shop, discount, date, used
 
 
 def run_jobs(api: AppApi, console: Console, args: argparse.Namespace) -> int:
@@ -30,19 +33,56 @@ def run_stats(api: AppApi, console: Console, args: argparse.Namespace) -> int:
     return 0
 
 
+def code_query(args: argparse.Namespace) -> CodeQuery:
+    """The filters of `codes` and `export` (cli/parser.py::add_code_filters) as one query."""
+    status, days, sort, descending = "all", None, "first_seen", True
+    if args.unused:
+        status = "unused"
+    elif args.used:
+        status = "used"
+    elif args.expiring is not None:
+        status, sort, descending = "expiring", "expires", False
+        days = None if args.expiring < 0 else args.expiring
+    return CodeQuery(search=args.search, status=status, expiring_days=days, sort=sort,
+                     descending=descending, include_expired=not args.hide_expired,
+                     shop=args.shop, account_id=args.account)
+
+
+def _cell(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def code_table(codes: list[StoredCode]) -> list[str]:
+    """A header row, then one aligned row per code; long shops and discounts are cut with …."""
+    rows = [("CODE", "SHOP", "DISCOUNT", "EXPIRES", "USED")]
+    rows += [(c.code, c.merchant, c.discount, c.expires.date().isoformat() if c.expires else "-",
+              "yes" if c.used else "no") for c in codes]
+    widths = [min(max(len(row[i]) for row in rows), limit)
+              for i, limit in enumerate(_TABLE_LIMITS)]
+    return ["  ".join(_cell(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
 def run_codes(api: AppApi, console: Console, args: argparse.Namespace) -> int:
-    codes = api.codes()
+    codes = api.codes(code_query(args))
     if args.json:
         console.json([code_dict(c) for c in codes])
         return 0
-    for c in codes:
-        expires = c.expires.date().isoformat() if c.expires else "-"
-        console.say(f"{c.code:<20} {c.merchant:<24} {c.discount:<20} {expires}")
+    if not codes:
+        console.tell("No codes match." if _filtered(args) else "No codes yet: scan a mailbox first.")
+        return 0
+    for line in code_table(codes):
+        console.say(line)
     return 0
 
 
+def _filtered(args: argparse.Namespace) -> bool:
+    return bool(args.unused or args.used or args.expiring is not None or args.shop or args.search
+                or args.hide_expired or args.account is not None)
+
+
 def run_export(api: AppApi, console: Console, args: argparse.Namespace) -> int:
-    count = api.export_csv(args.file)
+    count = api.export_csv(args.file, code_query(args))
     console.say(f"Exported {count} codes to {args.file}")
     return 0
 

@@ -226,13 +226,22 @@ class QueueStats:
         }
 
 
+DEFAULT_EXPIRING_DAYS = 3  # the "notify.expiring_days" setting's default
+
+
 @dataclass(frozen=True, slots=True)
 class CodeQuery:
     """What the codes view or `codes` command asks for."""
 
-    search: str = ""
-    status: str = "all"  # all | active | expiring | used
-    expiring_days: int = 3
+    search: str = ""  # words, each matched without regard to case or accents
+    status: str = "all"  # all | unused | active (unused, not expired) | expiring | used
+    expiring_days: int | None = None  # None: the "notify.expiring_days" setting
     account_id: int | None = None
     sort: str = "first_seen"
     descending: bool = True
+    include_expired: bool = True  # the codes view hides them unless asked
+    shop: str = ""  # part of the shop's name, any case or accents
+    group_by_shop: bool = False  # shops in name order, the chosen order inside each
+    # Codes answered whatever the status filter says: one just marked used stays on screen
+    # (checked, greyed) instead of vanishing under the pointer, until the question changes.
+    keep_ids: tuple[int, ...] = ()

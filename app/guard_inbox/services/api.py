@@ -91,6 +91,10 @@ class CodeReader(Protocol):
 
     def code_ids(self, query: CodeQuery) -> list[int]: ...
 
+    def code_shops(self, query: CodeQuery) -> list[tuple[int, str, str]]:
+        """(id, shop key, shop name) in the query's order: the list grouped by shop."""
+        ...
+
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]: ...
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from guard_inbox.domain.models import StoredCode
 
-COLUMNS = ("code", "merchant", "discount", "expires", "first seen", "subject", "sender", "message id")
+COLUMNS = ("code", "merchant", "discount", "expires", "used", "first seen", "subject", "sender",
+           "message id")
 
 # = + - @ and every character that NFKC folds to one of them (full-width, small form,
 # superscript, subscript, Hebrew alternative plus): tests/unit/core/test_export.py recomputes it.
@@ -41,8 +42,8 @@ def _when(value: datetime | None) -> str:
 
 def row_for(code: StoredCode) -> list[str]:
     cells = [
-        code.code, code.merchant, code.discount, _when(code.expires), _when(code.first_seen),
-        code.subject, code.sender, code.message_id,
+        code.code, code.merchant, code.discount, _when(code.expires), "yes" if code.used else "no",
+        _when(code.first_seen), code.subject, code.sender, code.message_id,
     ]
     return [neutralise(c) for c in cells]
 

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from guard_inbox.domain.models import Account, CodeQuery, Job, JobState, StoredCode
+from guard_inbox.domain.models import (
+    DEFAULT_EXPIRING_DAYS,
+    Account,
+    CodeQuery,
+    Job,
+    JobState,
+    StoredCode,
+)
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository
 
 
+def _default_days() -> int:
+    return DEFAULT_EXPIRING_DAYS
+
+
 class Queries:
-    def __init__(self, repository: Repository, jobs: JobRepository) -> None:
+    def __init__(self, repository: Repository, jobs: JobRepository,
+                 expiring_days: Callable[[], int] = _default_days) -> None:
         self.repository = repository
         self.jobs = jobs
+        self._expiring_days = expiring_days  # the notification setting, read on each question
+
+    def _resolved(self, query: CodeQuery | None) -> CodeQuery:
+        """A query without its own "Expiring soon" window uses the notifications' one."""
+        query = query or CodeQuery()
+        if query.expiring_days is None:
+            return replace(query, expiring_days=self._expiring_days())
+        return query
 
     def accounts(self) -> list[Account]:
         return self.repository.list_accounts()
@@ -30,13 +51,16 @@ class Queries:
         return self.jobs.counts()
 
     def code_ids(self, query: CodeQuery) -> list[int]:
-        return self.repository.code_ids(query)
+        return self.repository.code_ids(self._resolved(query))
+
+    def code_shops(self, query: CodeQuery) -> list[tuple[int, str, str]]:
+        return self.repository.code_shops(self._resolved(query))
 
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
         return self.repository.codes_by_ids(ids)
 
     def codes(self, query: CodeQuery | None = None, limit: int | None = None) -> list[StoredCode]:
-        return self.repository.list_codes(query, limit)
+        return self.repository.list_codes(self._resolved(query), limit)
 
     def code_count(self) -> int:
         return self.repository.count_codes()

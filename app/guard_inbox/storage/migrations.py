@@ -9,6 +9,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as playhouse_migrate
 
+from guard_inbox.domain.folding import fold, search_key
 from guard_inbox.storage.clock import utcnow
 from guard_inbox.storage.db import Database
 from guard_inbox.storage.tables import (
@@ -31,14 +32,32 @@ def _v1_initial(db: peewee.Database) -> None:
     created = [AccountRow, JobRow, MessageRow, CodeRow]
     db.create_tables(created)
     # Tables are created from today's definitions, so drop what later steps add.
-    if "expiry_notified_at" in {c.name for c in db.get_columns("promo_code")}:
-        migrate_ops(db, lambda m: [m.drop_column("promo_code", "expiry_notified_at")])
+    later = ("expiry_notified_at", "search_key", "shop_key")
+    present = {c.name for c in db.get_columns("promo_code")}
+    dropped = [name for name in later if name in present]
+    if dropped:
+        migrate_ops(db, lambda m: [m.drop_column("promo_code", name) for name in dropped])
 
 
 def _v2_expiry_notifications(db: peewee.Database) -> None:
     """Remember which codes we already warned about, so each warning comes once."""
     migrate_ops(db, lambda m: [m.add_column("promo_code", "expiry_notified_at",
                                             CodeRow.expiry_notified_at)])
+
+
+def _v3_folded_search(db: peewee.Database) -> None:
+    """Accent- and case-free copies of code, shop and discount, so "gorski" finds "Górski"
+    with one SQL LIKE (no per-row Python at query time); existing codes are filled here."""
+    for column in ("search_key", "shop_key"):
+        # Plain ALTER TABLE: playhouse's NOT NULL route would rebuild the whole table on SQLite.
+        db.execute_sql(f"ALTER TABLE promo_code ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    rows = db.execute_sql("SELECT id, code, merchant, discount FROM promo_code").fetchall()
+    p = db.param
+    db.cursor().executemany(
+        f"UPDATE promo_code SET search_key = {p}, shop_key = {p} WHERE id = {p}",
+        [(search_key(code, merchant, discount), fold(merchant), code_id)
+         for code_id, code, merchant, discount in rows],
+    )
 
 
 def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object]]) -> None:
@@ -49,6 +68,7 @@ def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _v1_initial),
     (2, "expiry notifications", _v2_expiry_notifications),
+    (3, "accent-free search", _v3_folded_search),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import peewee
 
+from guard_inbox.domain.folding import fold, search_key, search_terms
 from guard_inbox.domain.models import (
+    DEFAULT_EXPIRING_DAYS,
     Account,
     AccountKind,
     AccountStatus,
@@ -185,6 +189,8 @@ class Repository:
                 merchant=code.merchant, merchant_key=merchant_key, discount=code.discount,
                 expires_at=to_db(code.expires), min_spend=code.min_spend, link=code.link,
                 source=code.source, message=message, first_seen=seen, last_seen=seen,
+                search_key=search_key(code.code, code.merchant, code.discount),
+                shop_key=fold(code.merchant),
             )
             return 1
         row.first_seen = min(row.first_seen, seen)
@@ -194,6 +200,7 @@ class Repository:
             row.discount = code.discount or row.discount
             row.expires_at = to_db(code.expires) or row.expires_at
             row.link = code.link or row.link
+            row.search_key = search_key(row.code, row.merchant, row.discount)
         row.min_spend = row.min_spend or code.min_spend
         row.save()
         return 0
@@ -208,31 +215,25 @@ class Repository:
             )
         else:
             select = CodeRow.select(CodeRow.id)
-        now = utcnow()
         if query.account_id is not None:
             select = select.where(CodeRow.account == query.account_id)
-        if query.search:
-            text = query.search.lower()
-            select = select.where(
-                _contains(CodeRow.code_key, text) | _contains(CodeRow.merchant, text)
-                | _contains(CodeRow.discount, text)
-            )
-        not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
-        if query.status == "active":
-            select = select.where(~CodeRow.used & not_expired)
-        elif query.status == "expiring":
-            soon = now + timedelta(days=query.expiring_days)
-            select = select.where(
-                ~CodeRow.used & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= soon)
-            )
-        elif query.status == "used":
-            select = select.where(CodeRow.used)
+        for term in search_terms(query.search):
+            select = select.where(_contains(CodeRow.search_key, term))
+        if query.shop:
+            select = select.where(_contains(CodeRow.shop_key, fold(query.shop)))
+        status = _status(query, utcnow())
+        if status is not None:
+            keep = list(query.keep_ids)
+            select = select.where(status | CodeRow.id.in_(keep) if keep else status)
         column = {
             "code": CodeRow.code_key, "merchant": CodeRow.merchant_key,
             "discount": CodeRow.discount, "expires": CodeRow.expires_at,
             "first_seen": CodeRow.first_seen, "last_seen": CodeRow.last_seen,
+            "used": CodeRow.used,
         }.get(query.sort, CodeRow.first_seen)
         order = column.desc(nulls="LAST") if query.descending else column.asc(nulls="LAST")
+        if query.group_by_shop:
+            return select.order_by(CodeRow.shop_key, order, CodeRow.id.desc())
         return select.order_by(order, CodeRow.id.desc())
 
     def code_ids(self, query: CodeQuery) -> list[int]:
@@ -241,6 +242,13 @@ class Repository:
         # GIL time the window's thread then waits for while scans run.
         cursor = self.database.db.execute(self._code_select(query, rows=False))
         return [cid for (cid,) in cursor.fetchall()]
+
+    def code_shops(self, query: CodeQuery) -> list[tuple[int, str, str]]:
+        """(id, shop key, shop name) in the query's order, for a list grouped by shop."""
+        select = self._code_select(query, rows=False).select(
+            CodeRow.id, CodeRow.shop_key, CodeRow.merchant
+        )
+        return [(cid, key, name) for cid, key, name in self.database.db.execute(select).fetchall()]
 
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]:
         if not ids:
@@ -267,11 +275,9 @@ class Repository:
 
     def expiring_unnotified(self, days: int) -> list[StoredCode]:
         """Unused codes expiring within ``days`` that we have not warned about yet."""
-        now = utcnow()
-        select = self._code_select(CodeQuery(sort="expires", descending=False)).where(
-            ~CodeRow.used & CodeRow.expiry_notified_at.is_null()
-            & (CodeRow.expires_at >= now) & (CodeRow.expires_at <= now + timedelta(days=days))
-        )
+        # The codes list's own "Expiring soon" question: a notification names what it lists.
+        soon = CodeQuery(status="expiring", expiring_days=days, sort="expires", descending=False)
+        select = self._code_select(soon).where(CodeRow.expiry_notified_at.is_null())
         return [_stored_code(r) for r in select]
 
     def mark_expiry_notified(self, code_ids: Sequence[int]) -> None:
@@ -304,6 +310,25 @@ def _stored_code(row: CodeRow) -> StoredCode:
         sender=message.sender if message else "",
         message_id=message.provider_id if message else "",
     )
+
+
+def _status(query: CodeQuery, now: datetime) -> peewee.Expression | None:
+    """The status filter and the expired toggle as one condition (None: every code)."""
+    not_expired = CodeRow.expires_at.is_null() | (CodeRow.expires_at >= now)
+    days = DEFAULT_EXPIRING_DAYS if query.expiring_days is None else query.expiring_days
+    conditions: list[peewee.Expression] = []
+    if query.status in ("active", "unused", "expiring"):
+        conditions.append(~CodeRow.used)
+    if query.status == "active" or not query.include_expired:
+        conditions.append(not_expired)
+    if query.status == "expiring":
+        # The same window as expiring_unnotified: what a notification names, this lists.
+        conditions.append((CodeRow.expires_at >= now) & (CodeRow.expires_at <= now + timedelta(days=days)))
+    elif query.status == "used":
+        conditions.append(CodeRow.used)
+    if not conditions:
+        return None
+    return functools.reduce(operator.and_, conditions)
 
 
 def _contains(column: peewee.Field, text: str) -> peewee.Expression:

@@ -92,6 +92,9 @@ class CodeRow(BaseTable):
     last_seen = peewee.DateTimeField()
     used = peewee.BooleanField(default=False)
     expiry_notified_at = peewee.DateTimeField(null=True)
+    # Accent- and case-folded copies (domain/folding.py): search is one LIKE on these.
+    search_key = peewee.TextField(default="")
+    shop_key = peewee.CharField(max_length=255, default="")
 
     class Meta:
         table_name = "promo_code"

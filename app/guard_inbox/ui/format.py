@@ -2,12 +2,16 @@
 
 Calendar words ("today", "tomorrow") are computed in the time zone of ``now``: pass a local,
 aware ``now`` (``datetime.now().astimezone()``) and the wording matches the user's clock.
-Naive datetimes are taken as UTC. Pure functions, no Qt, so they are trivial to test.
+Naive datetimes are taken as UTC. Dates are written one way everywhere in the codes list:
+the user's locale's short date (``QLocale``, no widgets needed), with the long form and the
+time in tooltips.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
 
 _DAYS_AS_WEEKS = 14
 _DAYS_AS_DATE = 60
@@ -37,8 +41,31 @@ def short_date(value: datetime, now: datetime) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
+def _local(value: datetime, now: datetime) -> datetime:
+    return _aware(value).astimezone(_aware(now).tzinfo)
+
+
+def local_date(value: datetime | None, now: datetime, locale: QLocale | None = None) -> str:
+    """The locale's short date (``05/12/2026``, ``12/5/26``, ``05.12.26``) in ``now``'s zone."""
+    if value is None:
+        return ""
+    local = _local(value, now)
+    date = QDate(local.year, local.month, local.day)
+    return (locale or QLocale()).toString(date, QLocale.FormatType.ShortFormat)
+
+
+def local_datetime(value: datetime, now: datetime, locale: QLocale | None = None) -> str:
+    """The locale's long date and short time, for tooltips (``Saturday, 5 December 2026 14:30``)."""
+    local = _local(value, now)
+    moment = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    locale = locale or QLocale()
+    return (f"{locale.toString(moment.date(), QLocale.FormatType.LongFormat)} "
+            f"{locale.toString(moment.time(), QLocale.FormatType.ShortFormat)}")
+
+
 def relative_expiry(expires: datetime | None, now: datetime) -> str:
-    """``in 3 days``, ``tomorrow``, ``today``, ``expired yesterday``, ``expired 2 days ago``."""
+    """``in 3 days``, ``tomorrow``, ``today``, ``expired yesterday``, ``expired 2 days ago``,
+    ``in 6 months``: words only, so the date beside them is written one way (local_date)."""
     if expires is None:
         return ""
     days = _day_difference(expires, now)
@@ -49,7 +76,7 @@ def relative_expiry(expires: datetime | None, now: datetime) -> str:
             return "expired yesterday"
         if -days < _DAYS_AS_DATE:
             return f"expired {_plural(-days, 'day')} ago"
-        return f"expired {short_date(expires, now)}"
+        return f"expired {_plural(-days // 30, 'month')} ago"
     if days <= 0:
         return "today"
     if days == 1:
@@ -58,7 +85,7 @@ def relative_expiry(expires: datetime | None, now: datetime) -> str:
         return f"in {_plural(days, 'day')}"
     if days < _DAYS_AS_DATE:
         return f"in {_plural(days // 7, 'week')}"
-    return f"on {short_date(expires, now)}"
+    return f"in {_plural(days // 30, 'month')}"  # the date itself: local_date
 
 
 def relative_time(dt: datetime | None, now: datetime) -> str:
@@ -82,7 +109,7 @@ def relative_time(dt: datetime | None, now: datetime) -> str:
     return short_date(dt, now)
 
 
-def is_expiring(expires: datetime | None, now: datetime, days: int = 2) -> bool:
+def is_expiring(expires: datetime | None, now: datetime, days: int = 3) -> bool:
     """Still valid, but for at most ``days`` more days."""
     if expires is None:
         return False

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QMainWindow,
     QMessageBox,
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.tray.open_requested.connect(self.bring_to_front)
         self.tray.quit_requested.connect(self.quit)
         self.tray.background_scan_due.connect(self.background_scan)
+        self.tray.message_clicked.connect(self.notification_clicked)
         self._restore_state()
 
     # -- construction ----------------------------------------------------------------------
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.codes = CodesView(
             self.api, self.tasks, self.api.mark_used,
             is_gmail=lambda aid: self._kinds.get(aid) is AccountKind.GMAIL, parent=self,
+            expiring_days=int(self.settings.get("notify.expiring_days")),
         )
         self.codes.status_message.connect(self.show_message)
         self.codes.show_source.connect(self.show_source)
@@ -251,6 +254,7 @@ class MainWindow(QMainWindow):
                                 save_api_key=store_key, parent=self)
         if dialog.exec():
             self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
+            self.codes.set_expiring_days(int(self.settings.get("notify.expiring_days")))
             self.show_message("Settings saved. Worker threads change on the next start.")
 
     def _embedded(self) -> bool:
@@ -287,8 +291,22 @@ class MainWindow(QMainWindow):
         api, days = self.api, int(self.settings.get("notify.expiring_days"))
         self.tasks.run(
             lambda: notifier.expiring_message(api.expiring_to_announce(days)),
-            lambda message: self.tray.notify(*message) if message else None,
+            self._notify_expiring,
         )
+
+    def _notify_expiring(self, message: tuple[str, str] | None) -> None:
+        if message is not None:
+            self.tray.notify(message[0], message[1], kind="expiring")
+
+    def notification_clicked(self, kind: str) -> None:
+        """A click on a notification opens the codes list; on an expiry one, that list."""
+        self.bring_to_front()
+        self.pages.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentIndex(CODES_TAB)
+        if kind == "expiring":
+            for account_list in self.accounts.findChildren(QAbstractItemView):
+                account_list.clearSelection()  # the notification covers every account
+            self.codes.show_expiring()
 
     def refresh_accounts(self) -> None:
         self.tasks.run(self.api.accounts, self._show_accounts)

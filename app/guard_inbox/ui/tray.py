@@ -24,6 +24,7 @@ class Tray(QObject):
     open_requested = Signal()
     quit_requested = Signal()
     background_scan_due = Signal()
+    message_clicked = Signal(str)  # the kind given to the notification the user clicked
 
     def __init__(self, interval_minutes: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,8 @@ class Tray(QObject):
         self.quit_action.triggered.connect(self.quit_requested.emit)
         self.pause_action.toggled.connect(self._paused)
         self.icon.activated.connect(self._activated)
+        self._last_kind = ""
+        self.icon.messageClicked.connect(lambda: self.message_clicked.emit(self._last_kind))
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._due)
         self.set_interval(interval_minutes)
@@ -74,7 +77,9 @@ class Tray(QObject):
                       QSystemTrayIcon.ActivationReason.DoubleClick):
             self.open_requested.emit()
 
-    def notify(self, title: str, message: str) -> None:
+    def notify(self, title: str, message: str, kind: str = "") -> None:
+        """``kind`` comes back with ``message_clicked`` ("expiring": open that list)."""
+        self._last_kind = kind
         if self.available and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, message, icon("guard-inbox"), 8000)
         else:

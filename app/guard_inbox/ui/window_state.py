@@ -11,6 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter, QTabWidget
 
+# Versioned: issue 16 put a Used column first, and an older header's widths would land on
+# the wrong columns (the Used checkbox 160 pixels wide).
+CODES_HEADER = "codes_header_2"
+
 
 class WindowState:
     def __init__(self, path: Path) -> None:
@@ -24,7 +28,7 @@ class WindowState:
         state.setValue("splitter", splitter.saveState())
         state.setValue("tab", tabs.currentIndex())
         state.setValue("codes_filter", codes_filter)
-        state.setValue("codes_header", codes_header.saveState())
+        state.setValue(CODES_HEADER, codes_header.saveState())
         state.sync()
 
     def restore(self, window: QMainWindow, splitter: QSplitter, tabs: QTabWidget,
@@ -32,7 +36,7 @@ class WindowState:
         """Restores what it can (a damaged or foreign file restores nothing); returns the filter."""
         state = self._settings
         restorers = (("geometry", window.restoreGeometry), ("window_state", window.restoreState),
-                     ("splitter", splitter.restoreState), ("codes_header", codes_header.restoreState))
+                     ("splitter", splitter.restoreState), (CODES_HEADER, codes_header.restoreState))
         for key, restore in restorers:
             value = state.value(key)
             if isinstance(value, QByteArray):

@@ -1,61 +1,68 @@
-"""The codes list: search, a status filter, the lazy table, an empty state and the actions.
+"""The codes list: search, a status filter, view options, the lazy table, an empty state and
+the actions.
 
 Thin on purpose: it builds a CodeQuery from the widgets and hands it to CodesModel, and
 turns gestures into calls of the callables it was given (``mark_used`` runs off the main
-thread through the TaskManager). Refreshing keeps the user's place: selection, current row
-and scroll position are put back when the new ids arrive.
+thread, undoably, through codes_used.py). Refreshing keeps the user's place: selection,
+current row and scroll position are put back when the new ids arrive. Column widths and
+what a narrow window leaves out live in codes_layout.py.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from urllib.parse import quote
 
 import shiboken6
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import (
+    QPoint,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QDesktopServices,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from guard_inbox.domain.models import CodeQuery, StoredCode
+from guard_inbox.domain.models import DEFAULT_EXPIRING_DAYS, CodeQuery, StoredCode
 from guard_inbox.services.api import Changes, CodeReader
-from guard_inbox.ui.models.codes_model import (
-    CODE,
-    DISCOUNT,
-    EXPIRES,
-    EXPIRING_DAYS,
-    FIRST_SEEN,
-    HEADERS,
-    MERCHANT,
-    Clock,
-    CodesModel,
-    local_now,
-)
+from guard_inbox.ui.models.codes_model import DISCOUNT, Clock, CodesModel, local_now
 from guard_inbox.ui.taskman import TaskManager
+from guard_inbox.ui.views import codes_layout, codes_place
+from guard_inbox.ui.views.codes_used import MarkUsed, UsedMarker
 
 log = logging.getLogger(__name__)
 
 SEARCH_DEBOUNCE_MS = 200
 SEARCH_PLACEHOLDER = "Search codes, shops, discounts  (Ctrl+F)"
-FILTERS = (("All", "all"), ("Active", "active"), ("Expiring soon", "expiring"), ("Used", "used"))
+FILTERS = (("All", "all"), ("Unused", "unused"), ("Expiring soon", "expiring"), ("Used", "used"))
 NO_CODES = "No codes yet — press Scan Now or try the demo mailbox"
 NO_MATCH = "No codes match your search"
+ALL_EXPIRED = "Every code here has expired — View ▸ Show expired codes lists them"
 GMAIL_URL = "https://mail.google.com/mail/u/0/#all/"
-COLUMN_WIDTHS = {CODE: 160, DISCOUNT: 160, EXPIRES: 120, FIRST_SEEN: 110}
 
 
 def _never(_account_id: int) -> bool:
@@ -70,20 +77,6 @@ def gmail_url(code: StoredCode) -> QUrl:
     return QUrl(GMAIL_URL + quote(code.message_id, safe=""))
 
 
-@dataclass(frozen=True, slots=True)
-class _Place:
-    """Where the user was before a refresh, by code id (rows may move)."""
-
-    selected: tuple[int, ...]
-    selected_row: int  # where the selection was (-1: none), for when its code is gone
-    current: int | None
-    top_id: int | None
-    top_row: int
-    on_screen: tuple[int, ...]
-    vscroll: int
-    hscroll: int
-
-
 class CodesView(QWidget):
     status_message = Signal(str)  # "Copied SAVE20", for the status bar
     show_source = Signal(object)  # StoredCode whose email the user wants to read
@@ -93,22 +86,28 @@ class CodesView(QWidget):
         self,
         codes: CodeReader,
         tasks: TaskManager,
-        mark_used: Callable[[int, bool], Changes],
+        mark_used: MarkUsed,
         is_gmail: Callable[[int], bool] = _never,
         parent: QWidget | None = None,
         *,
         open_url: Callable[[QUrl], bool] = _open_in_browser,
         clock: Clock = local_now,
         debounce_ms: int = SEARCH_DEBOUNCE_MS,
+        expiring_days: int = DEFAULT_EXPIRING_DAYS,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
-        self._mark_used = mark_used
+        self._codes = codes
         self._is_gmail = is_gmail
         self._open_url = open_url
         self._account_id: int | None = None
-        self._restore: _Place | None = None
+        self._restore: codes_place.Place | None = None
         self.model = CodesModel(codes, tasks, self, clock=clock)
+        self.model.set_expiring_days(expiring_days)
+        self.marker = UsedMarker(self.model, tasks, mark_used, self)
+        self.marker.status_message.connect(self.status_message)
+        self.marker.written.connect(self.apply_changes)
+        self.model.used_toggled.connect(self.marker.mark)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(debounce_ms)
@@ -134,9 +133,22 @@ class CodesView(QWidget):
         for label, status in FILTERS:
             self.filter.addItem(label, status)
         self.filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        self.show_expired_action = QAction("Show expired codes", self)
+        self.group_action = QAction("Group by shop", self)
+        self.view_menu = QMenu(self)
+        for option in (self.show_expired_action, self.group_action):
+            option.setCheckable(True)
+            option.toggled.connect(lambda _on: self._apply_filters())
+            self.view_menu.addAction(option)
+        self.view_button = QToolButton(self)
+        self.view_button.setText("View")
+        self.view_button.setToolTip("Show expired codes, group by shop")
+        self.view_button.setMenu(self.view_menu)
+        self.view_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.filter)
+        top.addWidget(self.view_button)
 
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -147,10 +159,13 @@ class CodesView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(MERCHANT, QHeaderView.ResizeMode.Stretch)
-        for column, width in COLUMN_WIDTHS.items():
-            self.table.setColumnWidth(column, width)
+        fixed = QFontMetrics(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._widths = codes_layout.column_widths(self.fontMetrics(), fixed)
+        codes_layout.set_up(self.table, self._widths)
+        self.model.modelReset.connect(self._span_groups)
+        self.model.rowsInserted.connect(
+            lambda _parent, first, last: codes_layout.span_groups(self.table, self.model, first, last)
+        )
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
         self.table.doubleClicked.connect(lambda _index: self.copy_code())
@@ -194,7 +209,15 @@ class CodesView(QWidget):
             "Copy code", self.copy_code, QKeySequence(QKeySequence.StandardKey.Copy)
         )
         self.table.addAction(self.copy_action)  # only in the table: Ctrl+C in the search box copies text
-        self.mark_used_action = self._action("Mark used", self.toggle_used)
+        self.mark_used_action = self._action("Mark used", self.toggle_used, QKeySequence("Ctrl+U"))
+        self.table.addAction(self.mark_used_action)  # Ctrl+U in the search box keeps its own meaning
+        self.undo_action = self.marker.stack.createUndoAction(self, "Undo")
+        self.redo_action = self.marker.stack.createRedoAction(self, "Redo")
+        for action, keys in ((self.undo_action, QKeySequence.StandardKey.Undo),
+                             (self.redo_action, QKeySequence.StandardKey.Redo)):
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.table.addAction(action)  # the search box undoes its own typing
         self.open_gmail_action = self._action("Open in Gmail", self.open_in_gmail)
         self.show_source_action = self._action("Show source email", self.request_source)
         self._update_actions()
@@ -205,8 +228,11 @@ class CodesView(QWidget):
             base,
             search=self.search.text().strip(),
             status=str(self.filter.currentData() or "all"),
-            expiring_days=EXPIRING_DAYS,
+            expiring_days=self.model.expiring_days,
             account_id=self._account_id,
+            include_expired=self.show_expired_action.isChecked(),
+            group_by_shop=self.group_action.isChecked(),
+            keep_ids=(),
         )
 
     def current_query(self) -> CodeQuery:
@@ -216,9 +242,21 @@ class CodesView(QWidget):
     def _apply_filters(self) -> None:
         self._debounce.stop()
         query = self.current_query()
-        if query != self.model.query:
+        if query != replace(self.model.query, keep_ids=()):
             self._restore = None  # a new question starts at the top
+            self.marker.forget_kept()  # codes marked used may leave the filter now
             self.model.set_query(query)
+
+    def set_expiring_days(self, days: int) -> None:
+        """The notification setting changed: "Expiring soon" asks the same window."""
+        self.model.set_expiring_days(days)
+        self._apply_filters()
+
+    def show_expiring(self) -> None:
+        """What a click on an expiry notification opens: every code expiring soon."""
+        self.search.clear()
+        self.filter.setCurrentIndex(self.filter.findData("expiring"))
+        self._apply_filters()
 
     def set_account(self, account_id: int | None) -> None:
         """Show one account's codes (None: every account)."""
@@ -232,72 +270,48 @@ class CodesView(QWidget):
 
     def refresh(self) -> None:
         """Re-read the current query, keeping selection and scroll position."""
-        self._restore = self._capture_place()
+        self._restore = codes_place.capture(self.table, self.model)
         self.model.refresh(prefetch_ids=self._restore.on_screen + self._restore.selected)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    # -- keeping the user's place ------------------------------------------------------
-    def _ids_of(self, rows: list[int]) -> tuple[int, ...]:
-        return tuple(i for i in (self.model.code_id_at(row) for row in rows) if i is not None)
-
-    def _capture_place(self) -> _Place:
-        top = max(self.table.rowAt(0), 0)
-        bottom = self.table.rowAt(self.table.viewport().height() - 1)
-        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
-        selected_rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        current = self._ids_of([self.table.currentIndex().row()])
-        return _Place(
-            selected=self._ids_of(selected_rows),
-            selected_row=selected_rows[0] if selected_rows else -1,
-            current=current[0] if current else None,
-            top_id=self.model.code_id_at(top),
-            top_row=top,
-            on_screen=self._ids_of(list(range(top, bottom + 1))),
-            vscroll=self.table.verticalScrollBar().value(),
-            hscroll=self.table.horizontalScrollBar().value(),
-        )
-
-    def _restore_place(self, place: _Place) -> None:
-        last = len(HEADERS) - 1
-        rows = [row for row in (self.model.row_of(i) for i in place.selected) if row is not None]
-        if not rows and place.selected_row >= 0 and self.model.total:
-            rows = [min(place.selected_row, self.model.total - 1)]  # its code left: select the next one
-        current = self.model.row_of(place.current) if place.current is not None else None
-        current = rows[0] if current is None and rows else current
-        top = self.model.row_of(place.top_id) if place.top_id is not None else None
-        for row in [*rows, *([] if current is None else [current]), *([] if top is None else [top])]:
-            self.model.expose(row)
-        self.table.doItemsLayout()  # scroll ranges now, not at the next event loop turn
-        selection = self.table.selectionModel()
-        if current is not None:
-            selection.setCurrentIndex(
-                self.model.index(current, 0), QItemSelectionModel.SelectionFlag.NoUpdate
-            )
-        chosen = QItemSelection()
-        for row in rows:
-            chosen.select(self.model.index(row, 0), self.model.index(row, last))
-        selection.select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        if top is not None and top == place.top_row:
-            self.table.verticalScrollBar().setValue(place.vscroll)
-        elif top is not None:
-            self.table.scrollTo(self.model.index(top, 0), QAbstractItemView.ScrollHint.PositionAtTop)
-        else:
-            self.table.verticalScrollBar().setValue(place.vscroll)
-        self.table.horizontalScrollBar().setValue(place.hscroll)
-
     def _on_loaded(self, count: int) -> None:
         if self._restore is not None:
             place, self._restore = self._restore, None
-            self._restore_place(place)
+            codes_place.restore(self.table, self.model, place)
         query = self.model.query
         filtered = bool(query.search) or query.status != "all"
         self.empty_label.setText(NO_MATCH if filtered else NO_CODES)
         self.demo_button.setVisible(not filtered)
         self.stack.setCurrentWidget(self.table if count else self.empty_page)
+        if not count and not filtered and not query.include_expired:
+            self._explain_empty(query)
         self._update_actions()
+
+    def _explain_empty(self, query: CodeQuery) -> None:
+        """Nothing shown with expired codes hidden: say so if they are why (one more query)."""
+        codes = self._codes
+
+        def any_expired() -> bool:
+            return bool(codes.code_ids(replace(query, include_expired=True)))
+
+        def show(expired: bool) -> None:
+            if shiboken6.isValid(self) and expired and self.model.query == query:
+                self.empty_label.setText(ALL_EXPIRED)
+                self.demo_button.hide()
+
+        self._tasks.run(any_expired, show)
+
+    def _span_groups(self) -> None:
+        self.table.clearSpans()
+        codes_layout.span_groups(self.table, self.model, 0, self.model.rowCount() - 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        hidden = codes_layout.fit(self.table, self._widths)
+        self.model.set_discount_with_shop(DISCOUNT in hidden)
 
     # -- actions -------------------------------------------------------------------------
     def selected_code(self) -> StoredCode | None:
@@ -320,6 +334,7 @@ class CodesView(QWidget):
         menu = QMenu(self)
         menu.addAction(self.copy_action)
         menu.addAction(self.mark_used_action)
+        menu.addAction(self.undo_action)
         menu.addSeparator()
         menu.addAction(self.open_gmail_action)
         menu.addAction(self.show_source_action)
@@ -341,26 +356,10 @@ class CodesView(QWidget):
         self.status_message.emit(f"Copied {code.code}")
 
     def toggle_used(self) -> None:
+        """Ctrl+U and the menu: flip the selected code's used state (Ctrl+Z undoes)."""
         code = self.selected_code()
-        if code is None:
-            return
-        used, mark_used = not code.used, self._mark_used
-        self._tasks.run(
-            lambda: mark_used(code.id, used),
-            lambda changes: self._marked(code, used, changes),
-            lambda exc: self._mark_failed(code, exc),
-        )
-
-    def _mark_failed(self, code: StoredCode, exc: Exception) -> None:
-        log.warning("Could not mark %s: %s", code.code, exc)
-        if shiboken6.isValid(self):
-            self.status_message.emit(f"Could not update {code.code}: {exc}")
-
-    def _marked(self, code: StoredCode, used: bool, changes: Changes) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self.status_message.emit(f"Marked {code.code} as {'used' if used else 'not used'}")
-        self.apply_changes(changes)
+        if code is not None:
+            self.marker.mark(code, not code.used)
 
     def open_in_gmail(self) -> None:
         code = self.selected_code()
