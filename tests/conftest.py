@@ -12,6 +12,7 @@ import pytest
 from guard_inbox.bootstrap import start_app
 from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi
 from guard_inbox.bootstrap.core import Core
+from guard_inbox.domain.ports import SourceFactory
 from guard_inbox.extraction.pipeline import ExtractionPipeline
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.sources import LocalSourceFactory
@@ -38,13 +39,15 @@ def make_core(data_dir: Path) -> Iterator[Callable[..., Core]]:
     """Build a Core on this test's data dir; settings given as key=value overrides."""
     made: list[Core] = []
 
-    def make(stages: str = "queue", **overrides: Any) -> Core:
-        """``stages``: "queue" (database, broker, queue), "database", or "none" (nothing opened)."""
+    def make(stages: str = "queue", sources: SourceFactory | None = None,
+             **overrides: Any) -> Core:
+        """``stages``: "queue" (database, broker, queue), "database", or "none" (nothing opened);
+        ``sources`` opens the mailboxes (a fake share, say) instead of the local files."""
         paths = AppPaths(data_dir).ensure()
         settings = Settings(paths.settings_file, env={})
         for key, value in overrides.items():
             settings.override(key.replace("__", "."), value)
-        core = Core(paths, settings, LocalSourceFactory(), ExtractionPipeline())
+        core = Core(paths, settings, sources or LocalSourceFactory(), ExtractionPipeline())
         made.append(core)
         if stages == "queue":
             core.open_queue()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fakes.flaky_share import FlakyShare
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import JobEvent, JobState, Priority
 from job_kit import final, mbox_account, wait_for
@@ -82,9 +83,8 @@ def test_transient_errors_retry_with_exponential_backoff(
     make_core: Callable[..., Core], tmp_path: Path
 ) -> None:
     core = make_core(scan__retry_attempts=3, scan__retry_backoff_base=1.0,
-                           scan__retry_backoff_factor=2.0)
-    missing = tmp_path / "unplugged-drive" / "mail.mbox"
-    account = mbox_account(core, missing)
+                     scan__retry_backoff_factor=2.0, sources=FlakyShare())
+    account = mbox_account(core, tmp_path / "share" / "mail.mbox")
     log = EventLog(core)
     core.start_workers(1)
 
@@ -92,7 +92,7 @@ def test_transient_errors_retry_with_exponential_backoff(
 
     assert job.state is JobState.FAILED
     assert job.attempts == 4  # the first try and 3 retries
-    assert "not available" in job.error and "gave up after 4 attempts" in job.error
+    assert "Host is down" in job.error and "gave up after 4 attempts" in job.error
     events = log.for_job(job.id)
     retries = [(t, e) for t, e in events if e.state is JobState.PENDING and e.error]
     assert [e.error.split(":")[0] for _, e in retries] == [
@@ -107,20 +107,20 @@ def test_transient_errors_retry_with_exponential_backoff(
         assert wanted - 0.1 <= gap <= wanted + 1.5, gaps
 
 
-def test_a_retry_succeeds_once_the_mailbox_is_back(
+def test_a_retry_succeeds_once_the_share_is_back(
     make_core: Callable[..., Core], tmp_path: Path
 ) -> None:
-    core = make_core(scan__retry_backoff_base=3.0)  # time to look before the retry runs
-    folder = tmp_path / "usb"
-    mbox = folder / "mail.mbox"
+    share = FlakyShare()
+    core = make_core(scan__retry_backoff_base=3.0, sources=share)  # time to look before retrying
+    mbox = tmp_path / "mail.mbox"
+    expected = write_mbox(mbox, 12)
     account = mbox_account(core, mbox)
     core.start_workers(1)
     job = core.control.start_scan(account)
     waiting = wait_for(core, job.id, lambda j: j.attempts == 1 and j.state is JobState.PENDING)
     assert waiting.error.startswith("Retrying in 3 s:")
     assert core.control.stats().delayed == 1
-    folder.mkdir()
-    expected = write_mbox(mbox, 12)
+    share.back()
     done = final(core, job.id)
     assert done.state is JobState.COMPLETED and done.attempts == 2
     assert {c.code for c in core.queries.codes()} == expected

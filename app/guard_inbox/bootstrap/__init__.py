@@ -25,6 +25,7 @@ from guard_inbox.bootstrap.adapters import (
     LazyTokenStore,
     build_ai,
     build_gmail_accounts,
+    build_imap_accounts,
     build_sources,
 )
 from guard_inbox.domain.errors import DatabaseDamaged, KnownError
@@ -58,7 +59,8 @@ def build_api(core: Core, settings: Settings, token_store: TokenStore,
         token_store.save(AI_KEY_ENTRY, {"api_key": key})
 
     return CoreApi(core, gmail=lambda: build_gmail_accounts(core.repository, settings, token_store),
-                   save_secret=save_ai_key, start=start)
+                   save_secret=save_ai_key, start=start,
+                   imap=lambda: build_imap_accounts(core.repository, token_store))
 
 
 def start_app(core: Core) -> None:

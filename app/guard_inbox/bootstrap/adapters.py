@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from guard_inbox.extraction.ai import AiExtractor
     from guard_inbox.extraction.pipeline import AiLayer, ExtractionPipeline
     from guard_inbox.services.gmail_accounts import GmailAccounts
+    from guard_inbox.services.imap_accounts import ImapAccounts
     from guard_inbox.storage.repository import Repository
 
 log = logging.getLogger("guard_inbox")
@@ -91,15 +92,16 @@ class LazyPipeline:
 
 
 def build_sources(settings: Settings, token_store: TokenStore) -> SourceFactory:
-    """Local mailboxes, and Gmail ones through Google's clients once the first one is opened."""
+    """Local mailboxes, and Gmail and IMAP ones through their clients once the first one is opened."""
     from guard_inbox.services.sources import LocalSourceFactory
 
     def gmail_sources() -> SourceFactory:
         from guard_inbox.mail.gmail.factory import GmailSourceFactory
+        from guard_inbox.mail.imap.factory import ImapSourceFactory
 
         return GmailSourceFactory(
             token_store,
-            LocalSourceFactory(),
+            ImapSourceFactory(token_store, LocalSourceFactory()),
             endpoint=settings.get("gmail.endpoint"),
             query=settings.get("gmail.query"),
             batch_size=int(settings.get("gmail.batch_size")),
@@ -143,3 +145,11 @@ def build_gmail_accounts(repository: Repository, settings: Settings,
         repository, token_store, endpoint=settings.get("gmail.endpoint"),
         client_secrets=lambda: str(settings.get("gmail.client_secrets")),
     )
+
+
+def build_imap_accounts(repository: Repository, token_store: TokenStore) -> ImapAccounts:
+    from guard_inbox.mail.imap.factory import ImapSourceFactory
+    from guard_inbox.services.imap_accounts import ImapAccounts
+    from guard_inbox.services.sources import LocalSourceFactory
+
+    return ImapAccounts(repository, token_store, ImapSourceFactory(token_store, LocalSourceFactory()))

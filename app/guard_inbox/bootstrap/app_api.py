@@ -8,13 +8,15 @@ window's start runs on a thread, and ``wait_started`` is where the window waits 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from guard_inbox.bootstrap.core import Core
+from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
+    AccountKind,
     CodeQuery,
     FoundCode,
     Job,
@@ -23,7 +25,7 @@ from guard_inbox.domain.models import (
     QueueStats,
     StoredCode,
 )
-from guard_inbox.services.accounts import add_local_mailbox
+from guard_inbox.services.accounts import add_local_mailbox, locate_local_mailbox
 from guard_inbox.services.api import (
     NOTHING,
     BrokerStatus,
@@ -34,9 +36,11 @@ from guard_inbox.services.api import (
 )
 from guard_inbox.services.export import write_csv
 from guard_inbox.services.messages import load_source_message, read_message_file
+from guard_inbox.storage.accounts import AccountStore
 
 if TYPE_CHECKING:
     from guard_inbox.services.gmail_accounts import GmailAccounts
+    from guard_inbox.services.imap_accounts import ImapAccounts
 
 
 class BackgroundStart:
@@ -70,6 +74,7 @@ class CoreApi:
         gmail: Callable[[], GmailAccounts] | None = None,
         save_secret: Callable[[str], None] | None = None,
         start: BackgroundStart | None = None,
+        imap: Callable[[], ImapAccounts] | None = None,
     ) -> None:
         self._core = core
         self._gmail_factory = gmail
@@ -77,6 +82,8 @@ class CoreApi:
         self._gmail_lock = threading.Lock()
         self._save_secret = save_secret
         self._start = start
+        self._imap_factory = imap
+        self._imap: ImapAccounts | None = None
 
     # -- start-up ----------------------------------------------------------------------------
     def wait_started(self, timeout: float | None = None) -> Started:
@@ -147,7 +154,7 @@ class CoreApi:
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
         control = self._core.control
-        ids = list(account_ids) or [a.id for a in self.accounts()]
+        ids = list(account_ids) or [a.id for a in self.accounts() if not a.paused]
         return Changes(jobs=tuple(control.start_scan(i, priority, trigger) for i in ids))
 
     def cancel(self, job_id: int) -> Changes:
@@ -175,6 +182,33 @@ class CoreApi:
 
     def remove_gmail(self, address: str) -> tuple[Account, Changes]:
         return self._gmail_accounts().remove(address), Changes(codes=True, accounts=True)
+
+    # -- accounts ------------------------------------------------------------------------------
+    def _account_store(self) -> AccountStore:
+        return AccountStore(self._core.database, self._core.repository)
+
+    def rename_account(self, account_id: int, name: str) -> Changes:
+        self._account_store().rename(account_id, name)
+        return Changes(accounts=True)
+
+    def pause_account(self, account_id: int, paused: bool) -> Changes:
+        self._account_store().set_paused(account_id, paused)
+        return Changes(accounts=True)
+
+    def locate_account(self, account_id: int, path: Path, *,
+                       scan: bool = True) -> tuple[Account, Changes]:
+        account = locate_local_mailbox(self._account_store(), account_id, path)
+        jobs = self.scan([account.id]).jobs if scan else ()
+        return account, Changes(accounts=True, jobs=jobs)
+
+    def remove_account(self, account_id: int, *, keep_codes: bool) -> tuple[Account, Changes]:
+        store = self._account_store()
+        account = store.remove(account_id, keep_codes=keep_codes)
+        if account.kind is AccountKind.GMAIL and self._gmail_factory is not None:
+            self._gmail_accounts().token_store.delete(account.address)
+        if account.kind is AccountKind.IMAP and self._imap_factory is not None:
+            self._imap_accounts().forget(account.address)  # the password goes with the account
+        return account, Changes(codes=True, accounts=True)
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
         return write_csv(self.codes(query), path)
@@ -204,6 +238,47 @@ class CoreApi:
         if self._start is not None:
             self._start.wait()  # the first scan needs the queue (minutes after the window opened)
         return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+
+    # -- IMAP accounts (issue 17) --------------------------------------------------------------
+    def _imap_accounts(self) -> ImapAccounts:
+        from guard_inbox.domain.errors import KnownError
+
+        if self._imap_factory is None:
+            raise KnownError("IMAP support is not available in this installation.")
+        with self._gmail_lock:  # IMAPClient is imported on first use only
+            if self._imap is None:
+                self._imap = self._imap_factory()
+            return self._imap
+
+    def test_imap(self, settings: ImapSettings, password: str, *,
+                  oauth: Mapping[str, Any] | None = None) -> list[str]:
+        return self._imap_accounts().test(settings, password, oauth)
+
+    def add_imap(self, settings: ImapSettings, password: str, *, scan: bool = True,
+                 oauth: Mapping[str, Any] | None = None) -> tuple[Account, Changes]:
+        account = self._imap_accounts().add(settings, password, oauth)
+        if not scan:
+            return account, Changes(accounts=True)
+        if self._start is not None:
+            self._start.wait()  # the first scan needs the queue
+        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+    def sign_in_imap(self, settings: ImapSettings, client_id: str, *,
+                     show_url: Callable[[str], object], cancel: threading.Event,
+                     scan: bool = True) -> tuple[Account, Changes]:
+        account = self._imap_accounts().sign_in(settings, client_id, show_url=show_url, cancel=cancel)
+        if not scan:
+            return account, Changes(accounts=True)
+        if self._start is not None:
+            self._start.wait()
+        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+
+    def imap_settings(self, address: str) -> ImapSettings:
+        return self._imap_accounts().settings(address)
+
+    def remove_imap(self, address: str) -> tuple[Account, Changes]:
+        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
 
 
 def _job_changed(job: Job | None) -> Changes:

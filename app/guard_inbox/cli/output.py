@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from guard_inbox.domain.models import Account, Job, JobState, StoredCode
+from guard_inbox.domain.models import Account, AccountStatus, Job, JobState, StoredCode
 
 
 @dataclass
@@ -35,7 +35,7 @@ def when(value: datetime | None) -> str | None:
 
 def progress_line(job: Job) -> str:
     if job.state is JobState.IN_PROGRESS:
-        return f"Job {job.id} IN_PROGRESS {job.scanned}/{job.total} messages, {job.codes_found} codes"
+        return f"Job {job.id} IN_PROGRESS {job.scanned}/{job.total} messages, {job.codes_summary}"
     if job.state is JobState.PENDING and job.error:
         return f"Job {job.id} PENDING: {job.error}"
     return f"Job {job.id} {job.state.value}"
@@ -53,10 +53,18 @@ def job_dict(job: Job) -> dict[str, Any]:
     }
 
 
+def account_state(account: Account) -> str:
+    """One word for lists: a problem first, then paused, else the status."""
+    if account.status is not AccountStatus.OK:
+        return account.status.value
+    return "paused" if account.paused else "ok"
+
+
 def account_dict(account: Account) -> dict[str, Any]:
     return {
-        "id": account.id, "address": account.address, "kind": account.kind.value,
-        "status": account.status.value, "status_message": account.status_message,
+        "id": account.id, "address": account.address, "name": account.label,
+        "kind": account.kind.value, "status": account.status.value,
+        "status_message": account.status_message, "paused": account.paused,
         "last_scan": when(account.last_scan_at), "codes": account.code_count,
     }
 

@@ -42,15 +42,54 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "codes":
             add_code_filters(cmd)
 
-    accounts = sub.add_parser("accounts", help="connect, list and remove mail accounts")
+    accounts = sub.add_parser("accounts", help="connect, list, rename, pause and remove accounts")
     acc = accounts.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc.add_parser("add", help="import a Gmail authorisation (authorized-user JSON)")
     add.add_argument("--token-file", type=Path, required=True,
                      help="token JSON as google-auth writes it (Credentials.to_json())")
     listing = acc.add_parser("list", help="connected accounts and mailboxes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    remove = acc.add_parser("remove", help="disconnect a Gmail account and delete its token")
-    remove.add_argument("email")
+    which = "the account's address, name or #id (as `accounts list` shows them)"
+    remove = acc.add_parser("remove", help="remove an account (a Gmail one's token too)")
+    remove.add_argument("account", metavar="ACCOUNT", help=which)
+    remove.add_argument("--keep-codes", action="store_true",
+                        help="keep the codes it found in the codes list")
+    rename = acc.add_parser("rename", help="give an account the name lists show")
+    rename.add_argument("account", metavar="ACCOUNT", help=which)
+    rename.add_argument("name", help="the new name ('' shows the address again)")
+    for action, text in (("pause", "leave an account out of scheduled scans and `scan all`"),
+                         ("resume", "scan a paused account again")):
+        acc.add_parser(action, help=text).add_argument("account", metavar="ACCOUNT", help=which)
+    locate = acc.add_parser("locate", help="point a local mailbox's account at where it moved")
+    locate.add_argument("account", metavar="ACCOUNT", help=which)
+    locate.add_argument("path", type=Path, help="the mbox file or .eml folder's new place")
+    add_imap = acc.add_parser(
+        "add-imap", help="add an IMAP mailbox (Yahoo, iCloud, Fastmail, Gmail with an app password, ...)")
+    add_imap.add_argument("--host", required=True, help="the IMAP server, e.g. imap.mail.yahoo.com")
+    add_imap.add_argument("--port", type=int, default=None, help="default: 993 (ssl) or 143")
+    add_imap.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl",
+                          help="ssl (implicit TLS, default), starttls, or none (this machine only)")
+    add_imap.add_argument("--user", required=True, help="the login, usually the email address")
+    secret = add_imap.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password-file", type=Path,
+                        help="a file holding the password or app password (kept in the keyring)")
+    secret.add_argument("--oauth-token-file", type=Path,
+                        help="instead of a password: an OAuth grant as JSON (refresh_token, "
+                             "client_id, token_uri, scope) for an XOAUTH2 login, e.g. Outlook")
+    add_imap.add_argument("--folder", action="append", default=None, metavar="NAME",
+                          help="a folder to scan (repeatable; default INBOX)")
+    add_imap.add_argument("--ca-file", default="", help="a certificate to trust (self-hosted server)")
+    outlook = acc.add_parser("connect-outlook",
+                             help="sign in to Outlook.com / Microsoft 365 in the browser (IMAP, XOAUTH2)")
+    outlook.add_argument("--user", required=True, help="the Outlook or Microsoft 365 address")
+    outlook.add_argument("--client-id", required=True,
+                         help="the application (client) ID of your Microsoft app registration "
+                              "(public client, redirects http://localhost and http://127.0.0.1)")
+    outlook.add_argument("--host", default="outlook.office365.com", help=argparse.SUPPRESS)
+    outlook.add_argument("--no-browser", action="store_true",
+                         help="print the sign-in address instead of opening a browser")
+    outlook.add_argument("--folder", action="append", default=None, metavar="NAME",
+                         help="a folder to scan (repeatable; default INBOX)")
     connect = acc.add_parser("connect", help="sign in to Gmail in the browser")
     connect.add_argument("--no-browser", action="store_true",
                          help="print the sign-in address instead of opening a browser")

@@ -19,7 +19,7 @@ def run_jobs(api: AppApi, console: Console, args: argparse.Namespace) -> int:
         return 0
     for j in jobs:
         console.say(f"{j.id:>5}  {j.state.value:<11} {j.scanned:>6}/{j.total:<6} "
-                    f"{j.codes_found:>4} codes  {j.account_label}  {j.error}")
+                    f"{j.codes_summary:<18} {j.account_label}  {j.error}")
     return 0
 
 

@@ -42,8 +42,9 @@ def run_scan(api: AppApi, console: Console, args: argparse.Namespace) -> int:
         state = final.state.value if final else "MISSING"
         console.tell(f"Job {job.id} {state}: {reason}")
         return 1
+    known = final.codes_found - final.codes_new
     console.say(f"Job {final.id} COMPLETED: {final.scanned} messages scanned, "
-                f"{final.codes_found} codes found, {final.codes_new} new.")
+                f"{final.codes_found} codes found, {final.codes_new} new, {known} already known.")
     return 0
 
 

@@ -35,6 +35,21 @@ class DatabaseDamaged(PermanentError):
         self.path = path
 
 
+class SourceMissing(PermanentError):
+    """The account's mailbox is not where it was (moved, renamed, deleted or on a drive that is
+    not mounted). Retrying cannot find it: the user locates it again, so the job fails at once
+    and the account shows the problem. ``path`` is where it used to be."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class SourceUnavailable(PermanentError):
+    """The account's mailbox is there but cannot be read as one (permission denied, or no
+    longer a mailbox); the user has to change something before a scan can work."""
+
+
 class ReconnectNeeded(PermanentError):
     """The account's authorisation was revoked or expired."""
 

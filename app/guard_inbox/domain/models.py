@@ -11,6 +11,7 @@ class AccountKind(enum.StrEnum):
     GMAIL = "gmail"
     MBOX = "mbox"
     EML_DIR = "eml_dir"
+    IMAP = "imap"
 
 
 class AccountStatus(enum.StrEnum):
@@ -111,6 +112,8 @@ class Account:
     status_message: str = ""
     last_scan_at: datetime | None = None
     code_count: int = 0
+    paused: bool = False  # left out of scheduled scans and "scan all"
+    removed: bool = False  # removed with its codes kept: it owns them, no list shows it
     # The source's cursor saved by the last complete scan (Gmail's historyId), where the next
     # scan lists from. Out of repr: no secret, but noise wherever an account is shown or logged.
     sync_state: str = field(default="", repr=False)
@@ -141,6 +144,15 @@ class Job:
     cancel_requested: bool = False
     account_label: str = ""
     tokens_used: int = 0
+
+    @property
+    def codes_summary(self) -> str:
+        """The one meaning of "codes found" that job rows, the CLI and notices share: unique
+        codes this job saw, of which new (the rest were already known)."""
+        if not self.codes_found:
+            return "no codes"
+        noun = "code" if self.codes_found == 1 else "codes"
+        return f"{self.codes_found} {noun} ({self.codes_new} new)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +186,7 @@ class JobEvent:
     codes_found: int = 0
     error: str = ""
     at: float = 0.0
+    codes_new: int = 0  # of codes_found, those no earlier scan had stored
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -185,6 +198,7 @@ class JobEvent:
             "codes_found": self.codes_found,
             "error": self.error,
             "at": self.at,
+            "codes_new": self.codes_new,
         }
 
     @classmethod
@@ -198,6 +212,7 @@ class JobEvent:
             codes_found=int(str(data.get("codes_found", 0))),
             error=str(data.get("error", "")),
             at=float(str(data.get("at", 0.0))),
+            codes_new=int(str(data.get("codes_new", 0))),  # absent from older processes
         )
 
 

@@ -18,7 +18,12 @@ from io import FileIO
 from pathlib import Path
 from typing import BinaryIO
 
-from guard_inbox.domain.errors import PermanentError, TransientError
+from guard_inbox.domain.errors import (
+    KnownError,
+    SourceMissing,
+    SourceUnavailable,
+    TransientError,
+)
 from guard_inbox.domain.models import AccountKind, MailMessage, UnreadableMessage
 from guard_inbox.mail.mime import message_id_of, parse_message, provider_id_for
 
@@ -67,7 +72,7 @@ class LocalMailbox:
             raise _open_error(path, exc) from exc
         if stat.S_ISDIR(mode):
             if next(_eml_files(path), None) is None:
-                raise PermanentError(f"The folder {path} contains no .eml files.")
+                raise SourceUnavailable(f"The folder {path} contains no .eml files.")
             return AccountKind.EML_DIR
         if stat.S_ISREG(mode):
             try:
@@ -76,7 +81,7 @@ class LocalMailbox:
                 raise _open_error(path, exc) from exc
             if not start or start.startswith(b"From "):
                 return AccountKind.MBOX
-        raise PermanentError(f"{path} is not an mbox file or a folder of .eml files.")
+        raise SourceUnavailable(f"{path} is not an mbox file or a folder of .eml files.")
 
     def list_ids(self, already_scanned: frozenset[str]) -> Sequence[str]:
         """Ids in file order, each once, without those already scanned."""
@@ -86,8 +91,8 @@ class LocalMailbox:
     def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
         """Decoded messages; a bad one comes back as UnreadableMessage.
 
-        Only the mailbox as a whole going away or being rewritten mid-scan raises
-        (TransientError), so the scan is retried instead of marking every message unreadable.
+        Only the mailbox as a whole raises: gone (SourceMissing, final) or rewritten mid-scan
+        (TransientError, retried), instead of marking every message unreadable.
         """
         if not self._indexed or self._changed_since_index():
             self._index()
@@ -362,13 +367,15 @@ def _too_big(size: int) -> str:
     return f"This message is {size // (1024 * 1024)} MB, too large to read."
 
 
-def _open_error(path: Path, exc: OSError) -> TransientError | PermanentError:
+def _open_error(path: Path, exc: OSError) -> KnownError:
+    """A mailbox that is not there fails for good (the user locates it); other read errors
+    (a share that stops answering) may pass, so they are retried."""
     if isinstance(exc, PermissionError):
-        return PermanentError(f"The mailbox {path} cannot be read: permission denied.")
+        return SourceUnavailable(f"The mailbox {path} cannot be read: permission denied.")
     if isinstance(exc, FileNotFoundError | NotADirectoryError) or exc.errno in (
         errno.ENOENT,
         errno.ENOTDIR,
     ):
         question = "was it moved, renamed or on a drive that is not mounted?"
-        return TransientError(f"The mailbox {path} is not available — {question}")
+        return SourceMissing(f"The mailbox {path} is not available — {question}", str(path))
     return TransientError(f"The mailbox {path} could not be read ({exc.strerror or exc}).")

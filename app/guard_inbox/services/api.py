@@ -10,11 +10,12 @@ view importing it pulls in no storage, queue or mail library.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
     CodeQuery,
@@ -145,7 +146,8 @@ class AppApi(CodeReader, Protocol):
     # -- changing --------------------------------------------------------------------------
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
-        """Queues one scan per account (every account when ``account_ids`` is empty)."""
+        """Queues one scan per account (every active, i.e. not paused, account when
+        ``account_ids`` is empty)."""
         ...
 
     def cancel(self, job_id: int) -> Changes: ...
@@ -167,6 +169,25 @@ class AppApi(CodeReader, Protocol):
 
     def remove_gmail(self, address: str) -> tuple[Account, Changes]: ...
 
+    # -- accounts (issue 16): rename, pause, locate a moved mailbox, remove ----------------------
+    def rename_account(self, account_id: int, name: str) -> Changes:
+        """An empty name shows the address again."""
+        ...
+
+    def pause_account(self, account_id: int, paused: bool) -> Changes:
+        """A paused account is left out of scheduled scans and of "scan all"."""
+        ...
+
+    def locate_account(self, account_id: int, path: Path, *,
+                       scan: bool = True) -> tuple[Account, Changes]:
+        """The mailbox moved: checks ``path`` is one, points the account there (its checkpoints
+        and codes kept), clears its problem and, with ``scan``, queues a scan."""
+        ...
+
+    def remove_account(self, account_id: int, *, keep_codes: bool) -> tuple[Account, Changes]:
+        """Removes the account (a Gmail one's token too); ``keep_codes`` keeps its codes listed."""
+        ...
+
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
         """Writes the codes ``query`` selects; returns how many."""
         ...
@@ -187,4 +208,34 @@ class AppApi(CodeReader, Protocol):
         thread, the browser not opened). Setting ``cancel`` ends it within a second with a
         KnownError and frees its port. One at a time: a second raises a KnownError. Adds the
         account and queues its first scan."""
+        ...
+
+    # -- IMAP accounts (issue 17) ------------------------------------------------------------
+    def test_imap(self, settings: ImapSettings, password: str, *,
+                  oauth: Mapping[str, Any] | None = None) -> list[str]:
+        """Connects and logs in as a scan would; returns the folders to choose from. A KnownError
+        says what is wrong (wrong password, unreachable, untrusted certificate, ...). ``oauth``:
+        an OAuth grant (refresh_token, client_id, token_uri, scope) for XOAUTH2 settings."""
+        ...
+
+    def add_imap(self, settings: ImapSettings, password: str, *, scan: bool = True,
+                 oauth: Mapping[str, Any] | None = None) -> tuple[Account, Changes]:
+        """Tests the login, keeps the password (or OAuth grant) in the keyring, adds (or fixes)
+        the account and queues its first scan. The account's address is ``settings.user``."""
+        ...
+
+    def sign_in_imap(self, settings: ImapSettings, client_id: str, *,
+                     show_url: Callable[[str], object], cancel: threading.Event,
+                     scan: bool = True) -> tuple[Account, Changes]:
+        """Outlook / Microsoft 365: a browser sign-in with the app registration ``client_id``
+        (loopback redirect, PKCE); ``show_url`` gets the address to open. Adds the account with
+        the grant (XOAUTH2) and queues its first scan; ``cancel`` ends the wait at once."""
+        ...
+
+    def imap_settings(self, address: str) -> ImapSettings:
+        """The saved settings of an IMAP account (without its password), to fix them."""
+        ...
+
+    def remove_imap(self, address: str) -> tuple[Account, Changes]:
+        """Removes the account, its codes and its saved password."""
         ...

@@ -18,6 +18,7 @@ def event_for(job: Job) -> JobEvent:
     return JobEvent(
         job_id=job.id, account_id=job.account_id, state=job.state, total=job.total,
         scanned=job.scanned, codes_found=job.codes_found, error=job.error, at=time.time(),
+        codes_new=job.codes_new,
     )
 
 
@@ -55,7 +56,7 @@ class JobLifecycle:
         try:
             self.events.publish(
                 JobEvent(job.id, job.account_id, JobState.IN_PROGRESS, total, scanned, found,
-                         at=time.time())
+                         at=time.time(), codes_new=new)
             )
         except Exception:
             log.warning("Could not publish progress of job %s", job.id, exc_info=True)
@@ -86,7 +87,8 @@ class JobLifecycle:
         """A final state the database could not take (a full disk): followers still hear it."""
         try:
             self.events.publish(JobEvent(job.id, job.account_id, state, job.total, job.scanned,
-                                         job.codes_found, error=reason, at=time.time()))
+                                         job.codes_found, error=reason, at=time.time(),
+                                         codes_new=job.codes_new))
         except Exception:
             log.warning("Could not publish the end of job %s", job.id, exc_info=True)
 

@@ -22,6 +22,8 @@ from guard_inbox.domain.errors import (
     ScanCancelled,
     ScanInterrupted,
     ScanLost,
+    SourceMissing,
+    SourceUnavailable,
     StorageFull,
     TransientError,
 )
@@ -127,6 +129,12 @@ class ScanService:
             self.repository.set_account_status(job.account_id, AccountStatus.NEEDS_RECONNECT, str(exc))
             self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
+        except (SourceMissing, SourceUnavailable) as exc:
+            # Final at once: retrying cannot bring a moved mailbox back. The account says so
+            # (and offers to locate it) until a scan reads it again.
+            self.repository.set_account_status(job.account_id, AccountStatus.UNAVAILABLE, str(exc))
+            self.lifecycle.fail(job.id, str(exc), owner)
+            return DONE
         except StorageFull as exc:
             try:
                 self.lifecycle.fail(job.id, str(exc), owner)
@@ -167,7 +175,7 @@ class ScanService:
 
     def _scan(self, job: Job, shutting_down: threading.Event) -> None:
         account = self.repository.get_account(job.account_id)
-        if account is None:
+        if account is None or account.removed:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
         ids = source.list_ids(self.repository.scanned_ids(account.id))

@@ -74,7 +74,7 @@ class JobRepository:
                 account=account_id, state=JobState.PENDING.value, priority=priority,
                 trigger=trigger, created_at=self.now(),
             )
-        return _job(row)
+        return self.get(row.id) or _job(row)  # named: a new row never says "Account 4"
 
     def get(self, job_id: int) -> Job | None:
         row = (
@@ -86,7 +86,9 @@ class JobRepository:
         return None if row is None else _job(row, row.account.display_name or row.account.address)
 
     def list_jobs(self, limit: int = 200, states: Sequence[JobState] = ()) -> list[Job]:
-        query = JobRow.select(JobRow, AccountRow).join(AccountRow)
+        # A removed account's jobs leave the lists with it (its codes may stay).
+        query = JobRow.select(JobRow, AccountRow).join(AccountRow).where(
+            AccountRow.removed_at.is_null())
         if states:
             query = query.where(JobRow.state.in_([s.value for s in states]))
         query = query.order_by(JobRow.id.desc()).limit(limit)

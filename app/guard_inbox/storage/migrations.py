@@ -32,11 +32,17 @@ def _v1_initial(db: peewee.Database) -> None:
     created = [AccountRow, JobRow, MessageRow, CodeRow]
     db.create_tables(created)
     # Tables are created from today's definitions, so drop what later steps add.
-    later = ("expiry_notified_at", "search_key", "shop_key")
-    present = {c.name for c in db.get_columns("promo_code")}
-    dropped = [name for name in later if name in present]
-    if dropped:
-        migrate_ops(db, lambda m: [m.drop_column("promo_code", name) for name in dropped])
+    _drop_present(db, "promo_code", ("expiry_notified_at",))  # migration 2's
+    _drop_present(db, "promo_code", ("search_key", "shop_key"))  # migration 3's
+    _drop_present(db, "account", ("paused", "removed_at"))  # migration 4's
+    _drop_present(db, "promo_code", ("seen_by_job",))  # migration 4's
+
+
+def _drop_present(db: peewee.Database, table: str, columns: tuple[str, ...]) -> None:
+    present = {c.name for c in db.get_columns(table)}
+    drop = [c for c in columns if c in present]
+    if drop:
+        migrate_ops(db, lambda m: [m.drop_column(table, c) for c in drop])
 
 
 def _v2_expiry_notifications(db: peewee.Database) -> None:
@@ -60,6 +66,17 @@ def _v3_folded_search(db: peewee.Database) -> None:
     )
 
 
+def _v4_account_states(db: peewee.Database) -> None:
+    """Accounts can be paused, and removed while their codes are kept; each code remembers the
+    last job that saw it, so "codes found" means unique codes (new or already known)."""
+    migrate_ops(db, lambda m: [
+        m.add_column("account", "paused", AccountRow.paused),
+        m.add_column("account", "removed_at", AccountRow.removed_at),
+        m.add_column("promo_code", "seen_by_job", CodeRow.seen_by_job),
+    ])
+    AccountRow.update(paused=False).execute()
+
+
 def migrate_ops(db: peewee.Database, ops: Callable[[SchemaMigrator], list[object]]) -> None:
     migrator = SchemaMigrator.from_database(db)
     playhouse_migrate(*ops(migrator))
@@ -69,9 +86,10 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial schema", _v1_initial),
     (2, "expiry notifications", _v2_expiry_notifications),
     (3, "accent-free search", _v3_folded_search),
+    (4, "account states and unique code counts", _v4_account_states),
 ]
 
-LATEST = MIGRATIONS[-1][0]
+LATEST = max(version for version, _, _ in MIGRATIONS)
 
 
 def bind(database: Database) -> None:

@@ -43,6 +43,8 @@ def _account(row: AccountRow, code_count: int = 0) -> Account:
         status_message=row.status_message,
         last_scan_at=from_db(row.last_scan_at),
         code_count=code_count,
+        paused=bool(row.paused),
+        removed=row.removed_at is not None,
         sync_state=str(row.sync_state or ""),
     )
 
@@ -86,6 +88,9 @@ class Repository:
                     kind=kind.value, address=address, display_name=display_name,
                     created_at=utcnow(),
                 )
+            elif row.removed_at is not None:  # added again after a removal that kept its codes
+                row.removed_at, row.paused = None, False
+                row.save()
         return _account(row)
 
     def get_account(self, account_id: int) -> Account | None:
@@ -93,7 +98,9 @@ class Repository:
         return None if row is None else _account(row, self._code_count(account_id))
 
     def find_account(self, address: str, kind: AccountKind | None = None) -> Account | None:
-        query = AccountRow.select().where(peewee.fn.LOWER(AccountRow.address) == address.lower())
+        query = AccountRow.select().where(
+            (peewee.fn.LOWER(AccountRow.address) == address.lower()) & AccountRow.removed_at.is_null()
+        )
         if kind is not None:
             query = query.where(AccountRow.kind == kind.value)
         row = query.first()
@@ -105,7 +112,8 @@ class Repository:
             .group_by(CodeRow.account)
             .tuples()
         )
-        return [_account(r, counts.get(r.id, 0)) for r in AccountRow.select().order_by(AccountRow.id)]
+        rows = AccountRow.select().where(AccountRow.removed_at.is_null()).order_by(AccountRow.id)
+        return [_account(r, counts.get(r.id, 0)) for r in rows]
 
     def remove_account(self, account_id: int) -> bool:
         with self.database.write():
@@ -137,8 +145,9 @@ class Repository:
     ) -> tuple[int, int]:
         """Checkpoint messages and upsert their codes in one transaction.
 
-        Returns (codes found, codes new). A message already checkpointed is skipped, so codes
-        never double. With ``owner`` (the worker running the job) nothing is written, and
+        Returns (codes found, codes new): each code counts once per job, however many messages
+        repeat it (found = new + already known). A message already checkpointed is skipped, so
+        codes never double. With ``owner`` (the worker running the job) nothing is written, and
         ScanLost raised, once another worker has taken the job over.
         """
         found = new = 0
@@ -156,8 +165,9 @@ class Repository:
                     continue
                 row = MessageRow.create(**_message_fields(account_id, job_id, message, now))
                 for code in codes:
-                    found += 1
-                    new += self._upsert_code(account_id, row, code, now)
+                    seen, created = self._upsert_code(account_id, job_id, row, code, now)
+                    found += seen
+                    new += created
             for start in range(0, len(without_codes), _ROWS_PER_INSERT):
                 MessageRow.insert_many(without_codes[start : start + _ROWS_PER_INSERT]).execute()
         return found, new
@@ -175,7 +185,10 @@ class Repository:
         return done
 
     @staticmethod
-    def _upsert_code(account_id: int, message: MessageRow, code: FoundCode, now: datetime) -> int:
+    def _upsert_code(
+        account_id: int, job_id: int, message: MessageRow, code: FoundCode, now: datetime
+    ) -> tuple[int, int]:
+        """(1, 1) for a new code, (1, 0) for a known one this job had not seen yet, else (0, 0)."""
         seen = to_db(message.date) or now
         merchant_key = _merchant_key(code.merchant)
         row = CodeRow.get_or_none(
@@ -191,8 +204,11 @@ class Repository:
                 source=code.source, message=message, first_seen=seen, last_seen=seen,
                 search_key=search_key(code.code, code.merchant, code.discount),
                 shop_key=fold(code.merchant),
+                seen_by_job=job_id,
             )
-            return 1
+            return 1, 1
+        first_this_job = row.seen_by_job != job_id
+        row.seen_by_job = job_id
         row.first_seen = min(row.first_seen, seen)
         if seen >= row.last_seen:
             row.last_seen = seen
@@ -203,7 +219,7 @@ class Repository:
             row.search_key = search_key(row.code, row.merchant, row.discount)
         row.min_spend = row.min_spend or code.min_spend
         row.save()
-        return 0
+        return int(first_this_job), 0
 
     # -- reading codes -------------------------------------------------------------
     def _code_select(self, query: CodeQuery, *, rows: bool = True) -> peewee.ModelSelect:

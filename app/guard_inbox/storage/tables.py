@@ -27,6 +27,12 @@ class AccountRow(BaseTable):
     sync_state = peewee.CharField(max_length=255, default="")
     created_at = peewee.DateTimeField()
     last_scan_at = peewee.DateTimeField(null=True)
+    # Migration 4: a paused account is left out of scheduled scans; a removed one whose codes
+    # were kept stays as their owner, out of every account list. Nullable: SQLite can add a
+    # NOT NULL column only by rebuilding the table, and dropping the old account table would
+    # cascade to every job, checkpoint and code.
+    paused = peewee.BooleanField(null=True, default=False)
+    removed_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "account"
@@ -95,6 +101,9 @@ class CodeRow(BaseTable):
     # Accent- and case-folded copies (domain/folding.py): search is one LIKE on these.
     search_key = peewee.TextField(default="")
     shop_key = peewee.CharField(max_length=255, default="")
+    # Migration 4: the last job that saw this code, so a job counts each code once (new or
+    # already known) however many messages repeat it, across its checkpoints and retries.
+    seen_by_job = peewee.IntegerField(null=True)
 
     class Meta:
         table_name = "promo_code"

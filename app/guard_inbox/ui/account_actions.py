@@ -1,4 +1,5 @@
-"""Adding mail accounts from the window: a local mailbox (chosen or dropped), the demo, or Gmail.
+"""Accounts from the window: adding a local mailbox (chosen or dropped), the demo, or Gmail;
+renaming, pausing, locating a moved mailbox and removing one (asking whether to keep its codes).
 
 The dialogs run here on the main thread; the use cases run on the task manager's threads, and
 what they changed goes to the change hub, which refreshes the views that show it. The Gmail
@@ -12,18 +13,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.domain.models import Account, Job
+from guard_inbox.domain.models import Account, AccountKind, Job
 from guard_inbox.services.api import AppApi, Changes
 from guard_inbox.settings import Settings
 from guard_inbox.ui.changes import ChangeHub
-from guard_inbox.ui.dialogs.add_mailbox import AddMailboxDialog, FolderMemory
+from guard_inbox.ui.dialogs.add_imap import AddImapDialog
+from guard_inbox.ui.dialogs.add_mailbox import MBOX_FILTER, AddMailboxDialog, FolderMemory
 from guard_inbox.ui.dialogs.connect_gmail import ConnectGmailDialog, open_in_browser
 from guard_inbox.ui.gmail_signin import GmailSignIn
 from guard_inbox.ui.icons import demo_mailbox
 from guard_inbox.ui.taskman import TaskManager
+from guard_inbox.ui.views.accounts_panel import AccountsPanel
 
 START_WAIT_SECONDS = 60.0
 ARCHIVES = (".zip", ".tgz", ".tar.gz", ".tar", ".7z")
@@ -48,6 +51,118 @@ class AccountActions:
         self.open_browser: Callable[[str], bool] = open_in_browser  # tests play the browser
         self.gmail_dialog: ConnectGmailDialog | None = None
         self.mailbox_dialog: AddMailboxDialog | None = None
+        self.rename_dialog: QInputDialog | None = None
+        self.remove_box: QMessageBox | None = None
+        self.imap_dialog: AddImapDialog | None = None
+
+    @property
+    def api(self) -> AppApi:
+        return self._api
+
+    @property
+    def tasks(self) -> TaskManager:
+        return self._tasks
+
+    @property
+    def hub(self) -> ChangeHub:
+        return self._hub
+
+    def _change(self, use_case: Callable[[], Changes], done: str) -> None:
+        """Runs a use case off the main thread; its changes go to the hub, then ``done`` is said."""
+        def finished(changes: Changes) -> None:
+            self._hub.publish(changes)
+            self._say(done)
+
+        self._tasks.run(use_case, finished, self._report)
+
+    # -- changing an account -------------------------------------------------------------------
+    def attach(self, panel: AccountsPanel) -> None:
+        """The sidebar's context menu and fix buttons ask by account id; we act on the account."""
+        def on(act: Callable[[Account], None]) -> Callable[[int], None]:
+            def run(account_id: int) -> None:
+                account = panel.account(account_id)
+                if account is not None:
+                    act(account)
+            return run
+
+        panel.rename_requested.connect(on(self.rename))
+        panel.locate_requested.connect(on(self.locate))
+        panel.remove_requested.connect(on(self.remove))
+        panel.pause_requested.connect(
+            lambda account_id, paused: on(lambda a: self.set_paused(a, paused))(account_id))
+
+    def rename(self, account: Account, parent: QWidget | None = None) -> None:
+        """``parent``: the widget asking (the settings page), so the question is not blocked by
+        the settings dialog's modality."""
+        dialog = QInputDialog(parent or self._window)
+        dialog.setWindowTitle("Rename account")
+        dialog.setLabelText(f"Name for {account.address}\n(leave it empty to show the address):")
+        dialog.setTextValue(account.display_name if account.display_name != account.address
+                            else "")
+        api = self._api
+
+        def renamed(name: str) -> None:
+            shown = " ".join(name.split()) or account.address
+            self._change(lambda: api.rename_account(account.id, name), f"Renamed to {shown}.")
+
+        dialog.textValueSelected.connect(renamed)
+        dialog.finished.connect(dialog.deleteLater)
+        self.rename_dialog = dialog
+        dialog.open()
+
+    def set_paused(self, account: Account, paused: bool) -> None:
+        api = self._api
+        done = (f"Paused {account.label}: scheduled scans and Scan all leave it out." if paused
+                else f"{account.label} is scanned again with the others.")
+        self._change(lambda: api.pause_account(account.id, paused), done)
+
+    def remove(self, account: Account, parent: QWidget | None = None) -> None:
+        """Asks first, and whether its codes stay in the list (the demo's usually should not)."""
+        noun = "code" if account.code_count == 1 else "codes"
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove account",
+                          f"Remove {account.label}?", QMessageBox.StandardButton.NoButton,
+                          parent or self._window)
+        more = " Its Gmail sign-in is deleted as well." if account.kind is AccountKind.GMAIL else ""
+        box.setInformativeText(f"It has {account.code_count} {noun}. Keep them in the codes list, "
+                               f"or delete them with the account?{more}")
+        keep = box.addButton("Remove, keep its codes", QMessageBox.ButtonRole.AcceptRole)
+        drop = box.addButton("Remove with its codes", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        api = self._api
+
+        def chosen(button: QAbstractButton) -> None:
+            if button not in (keep, drop):
+                return
+            kept = button is keep
+            said = (f"Removed {account.label}; its codes stay in the list." if kept
+                    else f"Removed {account.label} and its {account.code_count} {noun}.")
+            self._change(lambda: api.remove_account(account.id, keep_codes=kept)[1], said)
+
+        box.buttonClicked.connect(chosen)
+        box.finished.connect(box.deleteLater)
+        self.remove_box = box
+        box.open()
+
+    def locate(self, account: Account, parent: QWidget | None = None) -> None:
+        """The fix for a moved mailbox: choose where it is now; its codes and progress stay."""
+        title = f"Where is {account.label} now?"
+        folder, owner = str(self.folders.folder()), parent or self._window
+        if account.kind is AccountKind.EML_DIR:
+            path = QFileDialog.getExistingDirectory(owner, title, folder)
+        else:
+            path, _ = QFileDialog.getOpenFileName(owner, title, folder, MBOX_FILTER)
+        if not path:
+            return
+        chosen = Path(path)
+        self.folders.remember(chosen)
+        api = self._api
+
+        def relocate() -> Changes:
+            api.wait_started(START_WAIT_SECONDS)  # its scan needs the queue
+            return api.locate_account(account.id, chosen)[1]
+
+        self._change(relocate, f"{account.label} is read from {chosen} now. Scanning…")
 
     # -- local mailboxes ---------------------------------------------------------------------
     def add_local_mailbox(self) -> None:
@@ -125,10 +240,45 @@ class AccountActions:
         self._say(f"Connected {account.address}. Scanning…")
         self._hub.publish(changes)
 
+    # -- IMAP (Yahoo, iCloud, Fastmail, Outlook, Gmail with an app password, any server) -------
+    def add_imap(self, provider: str = "") -> None:
+        """A fresh add-account dialog (a half-filled one is replaced: it may hold a password)."""
+        dialog = self._new_imap_dialog()
+        if provider:
+            dialog.choose_provider(provider)
+        dialog.open()
+
+    def fix_imap(self, address: str, reason: str = "") -> None:
+        """The dialog prefilled with the account's saved settings (read off the main thread)."""
+        api = self._api
+
+        def opened(settings: object) -> None:
+            from guard_inbox.domain.imap import ImapSettings
+
+            if isinstance(settings, ImapSettings):
+                dialog = self._new_imap_dialog()
+                dialog.fix(settings, reason)
+                dialog.open()
+
+        self._tasks.run(lambda: api.imap_settings(address), opened, self._report)
+
+    def _new_imap_dialog(self) -> AddImapDialog:
+        if self.imap_dialog is not None:
+            self.imap_dialog.close()
+            self.imap_dialog.deleteLater()
+        self.imap_dialog = AddImapDialog(self._api, self._tasks, self._window)
+        self.imap_dialog.added.connect(self._imap_added)
+        return self.imap_dialog
+
+    def _imap_added(self, result: tuple[Account, Changes]) -> None:
+        account, changes = result
+        self._say(f"Added {account.address}. Scanning…")
+        self._hub.publish(changes)
+
     def shutdown(self) -> None:
         """At quit, before the task manager is waited for: no sign-in may hold the exit up."""
         self.signin.stop()
-        for dialog in (self.gmail_dialog, self.mailbox_dialog):
+        for dialog in (self.gmail_dialog, self.mailbox_dialog, self.imap_dialog):
             if dialog is not None:
                 dialog.close()
 

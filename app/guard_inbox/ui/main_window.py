@@ -24,10 +24,11 @@ from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account, AccountKind, Job, JobState, Priority, StoredCode
 from guard_inbox.services.api import AppApi, Changes, Started
 from guard_inbox.settings import Settings
-from guard_inbox.ui import menus, notifier
+from guard_inbox.ui import menus, notifier, scan_scope
 from guard_inbox.ui.account_actions import AccountActions
 from guard_inbox.ui.bridge import EventBridge
 from guard_inbox.ui.changes import ChangeHub
+from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
 from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
 from guard_inbox.ui.icons import icon
@@ -72,7 +73,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self.tray = Tray(int(self.settings.get("scan.interval_minutes")), self)
-        self.tray.scan_requested.connect(self.scan_now)
+        self.tray.scan_requested.connect(self.scan_all)  # the tray shows no selection
         self.tray.open_requested.connect(self.bring_to_front)
         self.tray.quit_requested.connect(self.quit)
         self.tray.background_scan_due.connect(self.background_scan)
@@ -85,8 +86,11 @@ class MainWindow(QMainWindow):
         actions = self.account_actions
         self.accounts.connect_gmail.connect(actions.connect_gmail)
         self.accounts.add_local.connect(actions.add_local_mailbox)
-        self.accounts.reconnect.connect(lambda _id: actions.connect_gmail())
+        self.accounts.reconnect.connect(self._reconnect)
+        self.accounts.add_imap.connect(actions.add_imap)
         self.accounts.selection_changed.connect(self._account_selection_changed)
+        self.accounts.scan_requested.connect(lambda ids: self._scan(ids, Priority.HIGH, "manual"))
+        actions.attach(self.accounts)
         self.codes = CodesView(
             self.api, self.tasks, self.api.mark_used,
             is_gmail=lambda aid: self._kinds.get(aid) is AccountKind.GMAIL, parent=self,
@@ -114,6 +118,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomeView(self)  # instead of the tabs while there is no account
         self.welcome.connect_gmail.connect(actions.connect_gmail)
         self.welcome.add_mailbox.connect(actions.add_local_mailbox)
+        self.welcome.add_imap.connect(actions.add_imap)
         self.welcome.try_demo.connect(self.try_demo)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.tabs)
@@ -131,25 +136,36 @@ class MainWindow(QMainWindow):
         return menus.make_action(self, text, slot, shortcut, icon_name)
 
     def _build_actions(self) -> None:
-        self.scan_action = self._action("Scan Now", self.scan_now, "Ctrl+R", "scan")
-        self.scan_action.setToolTip("Scan the selected accounts, or all of them (Ctrl+R)")
+        self.scan_action = self._action("Scan All", self.scan_now, "Ctrl+R", "scan")
         self.scan_action.setEnabled(False)
+        self._describe_scan()
         self.connect_action = self._action("Connect Gmail…", self.account_actions.connect_gmail,
                                            None, "account-gmail")
         self.local_action = self._action("Add local mailbox…",
                                          self.account_actions.add_local_mailbox, None,
                                          "account-local")
+        self.imap_action = self._action("Add IMAP account…", self.account_actions.add_imap, None,
+                                        "account-imap")
         self.export_action = self._action("Export CSV…", self.export_csv, "Ctrl+E")
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,")
         self.quit_action = self._action("Quit", self.quit, "Ctrl+Q")
         menus.install(
             self, quit_action=self.quit_action,
             toolbar=(self.scan_action, self.connect_action, self.local_action, self.export_action),
-            file=(self.connect_action, self.local_action, self.export_action, self.settings_action),
+            file=(self.connect_action, self.imap_action, self.local_action, self.export_action,
+                  self.settings_action),
             scan=(self.scan_action, self.codes.find_action),
             help_=(self._action("Try the demo mailbox", self.try_demo),
                    self._action("About Guard Inbox", self._about)),
         )
+
+    def _reconnect(self, account_id: int) -> None:
+        """An IMAP account is fixed in its own dialog (its password), a Gmail one by signing in."""
+        account = self.accounts.account(account_id)
+        if account is not None and account.kind is AccountKind.IMAP:
+            self.account_actions.fix_imap(account.address, account.status_message)
+        else:
+            self.account_actions.connect_gmail()
 
     def _build_status_bar(self) -> None:
         self.status_line = StatusLine(self.statusBar())
@@ -196,7 +212,17 @@ class MainWindow(QMainWindow):
             log.error("Action failed", exc_info=exc)
 
     def scan_now(self) -> None:
+        """What the button says: the selected accounts, or every active one."""
         self._scan(self.accounts.selected_ids(), Priority.HIGH, "manual")
+
+    def scan_all(self) -> None:
+        self._scan([], Priority.HIGH, "manual")
+
+    def _describe_scan(self) -> None:
+        chosen = [a for a in map(self.accounts.account, self.accounts.selected_ids()) if a]
+        text, tip = scan_scope.describe(chosen, self.accounts.accounts())
+        self.scan_action.setText(text)
+        self.scan_action.setToolTip(tip)
 
     def background_scan(self) -> None:
         self._scan([], Priority.LOW, "scheduled")
@@ -207,8 +233,8 @@ class MainWindow(QMainWindow):
         def queued(changes: Changes) -> None:
             self.hub.publish(changes)
             if trigger == "manual":
-                self.show_message(f"Queued {len(changes.jobs)} scan(s)." if changes.jobs else
-                                  "Add an account first: Connect Gmail or add a local mailbox.")
+                self.show_message(scan_scope.queued_message(changes, bool(account_ids),
+                                                            bool(self.accounts.accounts())))
 
         self.tasks.run(lambda: api.scan(account_ids, priority, trigger), queued, self._report)
 
@@ -251,11 +277,13 @@ class MainWindow(QMainWindow):
                 self.tasks.run(lambda: api.save_ai_key(key), None, self._report)
 
         dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(),
-                                save_api_key=store_key, parent=self)
+                                save_api_key=store_key,
+                                accounts_page=AccountsPage(self.account_actions), parent=self)
         if dialog.exec():
             self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
             self.codes.set_expiring_days(int(self.settings.get("notify.expiring_days")))
             self.show_message("Settings saved. Worker threads change on the next start.")
+        dialog.deleteLater()  # with its accounts page, which follows the change hub
 
     def _embedded(self) -> bool:
         return not self.settings.get("broker.url")
@@ -314,11 +342,14 @@ class MainWindow(QMainWindow):
     def _show_accounts(self, accounts: list[Account]) -> None:
         self._kinds = {a.id: a.kind for a in accounts}
         self.accounts.set_accounts(accounts)
+        self.jobs_model.set_account_labels({a.id: a.label for a in accounts})
+        self._describe_scan()
         self.pages.setCurrentWidget(self.tabs if accounts else self.welcome)
 
     def _account_selection_changed(self) -> None:
         selected = self.accounts.selected_ids()
         self.codes.set_account(selected[0] if len(selected) == 1 else None)
+        self._describe_scan()
 
     def _update_workers_label(self) -> None:
         load = self.api.worker_load()  # in-process counters: no I/O

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from fakes.flaky_share import FlakyShare
 from guard_inbox.domain.models import JobEvent, JobState, Priority
 from guard_inbox.services.scan import BUSY_RETRY_SECONDS, RetryPolicy
 from job_core_kit import job_core
@@ -20,15 +21,16 @@ OTHER_HOST = "other-host:7:bbbbbbbb"
 
 def test_a_failing_scan_is_retried_with_doubling_delays_then_fails_readably(tmp_path: Path) -> None:
     policy = RetryPolicy(attempts=3, base_seconds=1.0, factor=2.0)
-    with job_core(tmp_path, retry=policy) as core:
-        job = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "mail.mbox"))
+    with job_core(tmp_path, retry=policy, sources=FlakyShare()) as core:
+        job = core.control.start_scan(core.mbox_account(tmp_path / "share" / "mail.mbox"))
         started = core.clock.now()
 
         assert core.run_due() == [job.id]
         for attempt, delay in ((1, 1.0), (2, 2.0), (3, 4.0)):
             waiting = core.job(job.id)
             assert (waiting.state, waiting.attempts) == (JobState.PENDING, attempt)
-            assert waiting.error.startswith(f"Retrying in {delay:g} s: The mailbox ")
+            assert waiting.error == (f"Retrying in {delay:g} s: A file or network operation "
+                                     "failed (Host is down)")
             due = core.clock.naive() + timedelta(seconds=delay)
             assert core.delayed() == [(job.id, due)]
             assert waiting.next_attempt_at == core.clock.now() + timedelta(seconds=delay)
@@ -40,22 +42,22 @@ def test_a_failing_scan_is_retried_with_doubling_delays_then_fails_readably(tmp_
         failed = core.job(job.id)
         assert core.clock.now() - started == timedelta(seconds=7)  # 1 + 2 + 4
         assert (failed.state, failed.attempts, failed.next_attempt_at) == (JobState.FAILED, 4, None)
-        assert failed.error.startswith("The mailbox ") and "is not available" in failed.error
-        assert failed.error.endswith("(gave up after 4 attempts).")
+        assert failed.error == ("A file or network operation failed (Host is down) "
+                                "(gave up after 4 attempts).")
         assert core.delayed() == [] and core.huey.pending_count() == 0
         retries = [e.error.split(":")[0] for e in core.log.for_job(job.id)
                    if e.state is JobState.PENDING and e.error]
         assert retries == ["Retrying in 1 s", "Retrying in 2 s", "Retrying in 4 s"]
 
 
-def test_a_retry_succeeds_once_the_mailbox_is_back(tmp_path: Path) -> None:
-    folder = tmp_path / "usb"
-    with job_core(tmp_path) as core:
-        job = core.control.start_scan(core.mbox_account(folder / "mail.mbox"))
+def test_a_retry_succeeds_once_the_share_is_back(tmp_path: Path) -> None:
+    share = FlakyShare()
+    codes = write_mbox(tmp_path / "mail.mbox", 12)
+    with job_core(tmp_path, sources=share) as core:
+        job = core.control.start_scan(core.mbox_account(tmp_path / "mail.mbox"))
         core.run_due()
         assert core.control.stats().delayed == 1
-        folder.mkdir()
-        codes = write_mbox(folder / "mail.mbox", 12)
+        share.back()
         core.clock.advance(1.0)
 
         assert core.run_due() == [job.id]
@@ -67,8 +69,9 @@ def test_a_retry_succeeds_once_the_mailbox_is_back(tmp_path: Path) -> None:
 
 
 def test_a_duplicate_message_does_not_run_a_job_before_its_retry_time(tmp_path: Path) -> None:
-    with job_core(tmp_path, retry=RetryPolicy(attempts=3, base_seconds=4.0)) as core:
-        job = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "mail.mbox"))
+    with job_core(tmp_path, retry=RetryPolicy(attempts=3, base_seconds=4.0),
+                  sources=FlakyShare()) as core:
+        job = core.control.start_scan(core.mbox_account(tmp_path / "share" / "mail.mbox"))
         core.run_due()
         assert core.control.requeue(job.id)  # e.g. a reconciliation that raced the retry
 
@@ -88,6 +91,7 @@ def test_a_manual_scan_runs_before_scheduled_ones_queued_earlier(tmp_path: Path)
             accounts.append(core.mbox_account(tmp_path / f"{name}.mbox"))
         background = [core.control.start_scan(a, Priority.LOW, "scheduled") for a in accounts[:3]]
         manual = core.control.start_scan(accounts[3])  # manual: high priority by default
+        assert manual.account_label == "d.mbox"  # a new job's row names its account at once
 
         assert manual.priority == Priority.HIGH and manual.trigger == "manual"
         assert core.run_due() == [manual.id, *(j.id for j in background)]  # FIFO within one
@@ -95,10 +99,13 @@ def test_a_manual_scan_runs_before_scheduled_ones_queued_earlier(tmp_path: Path)
 
 
 def test_a_retry_keeps_its_priority(tmp_path: Path) -> None:
+    write_mbox(tmp_path / "a.mbox", 2)
     write_mbox(tmp_path / "b.mbox", 2)
-    with job_core(tmp_path) as core:
-        flaky = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "a.mbox"))
+    share = FlakyShare()
+    with job_core(tmp_path, sources=share) as core:
+        flaky = core.control.start_scan(core.mbox_account(tmp_path / "a.mbox"))
         core.run_due()
+        share.back()
         core.clock.advance(1.0)
         later = core.control.start_scan(core.mbox_account(tmp_path / "b.mbox"), Priority.LOW)
         assert core.run_due() == [flaky.id, later.id]
@@ -151,8 +158,8 @@ def test_cancel_a_pending_job_and_it_never_runs(tmp_path: Path) -> None:
 
 
 def test_cancel_a_job_waiting_for_its_retry(tmp_path: Path) -> None:
-    with job_core(tmp_path) as core:
-        job = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "m.mbox"))
+    with job_core(tmp_path, sources=FlakyShare()) as core:
+        job = core.control.start_scan(core.mbox_account(tmp_path / "share" / "m.mbox"))
         core.run_due()
         cancelled = core.control.cancel(job.id)
         assert cancelled is not None and cancelled.state is JobState.CANCELLED
@@ -186,10 +193,10 @@ def test_cancel_a_running_job_stops_it_at_its_next_checkpoint(tmp_path: Path) ->
 
 def test_retry_of_a_failed_job_starts_it_afresh(tmp_path: Path) -> None:
     folder = tmp_path / "usb"
-    with job_core(tmp_path, retry=RetryPolicy(attempts=0)) as core:
+    with job_core(tmp_path) as core:
         job = core.control.start_scan(core.mbox_account(folder / "m.mbox"))
         core.run_due()
-        assert core.job(job.id).state is JobState.FAILED
+        assert core.job(job.id).state is JobState.FAILED  # not there: failed at once
         folder.mkdir()
         write_mbox(folder / "m.mbox", 4)
 
@@ -216,9 +223,11 @@ def test_the_pool_counts_a_job_as_running_only_while_it_runs(tmp_path: Path) -> 
 
 def test_stats_tell_waiting_from_delayed_and_running(tmp_path: Path) -> None:
     write_mbox(tmp_path / "ok.mbox", 2)
-    with job_core(tmp_path) as core:
-        flaky = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "m.mbox"))
+    share = FlakyShare()
+    with job_core(tmp_path, sources=share) as core:
+        flaky = core.control.start_scan(core.mbox_account(tmp_path / "share" / "m.mbox"))
         core.run_due()  # fails once: delayed for 1 s
+        share.back()
         running = core.control.start_scan(core.mbox_account(tmp_path / "busy.mbox"))
         assert core.lifecycle.claim(running.id, OTHER_HOST) is not None
         core.control.start_scan(core.mbox_account(tmp_path / "ok.mbox"))  # waiting

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fakes.flaky_share import FlakyShare
 from guard_inbox.domain.models import JobEvent, JobState
 from guard_inbox.services.scan import RetryPolicy
 from job_core_kit import JobCore, job_core
@@ -107,8 +108,9 @@ def test_a_job_still_in_the_queue_is_not_queued_twice(tmp_path: Path) -> None:
 
 
 def test_a_lost_retry_is_queued_again_for_its_remaining_delay(tmp_path: Path) -> None:
-    with job_core(tmp_path, retry=RetryPolicy(attempts=3, base_seconds=20.0)) as core:
-        job = core.control.start_scan(core.mbox_account(tmp_path / "usb" / "m.mbox"))
+    with job_core(tmp_path, retry=RetryPolicy(attempts=3, base_seconds=20.0),
+                  sources=FlakyShare()) as core:
+        job = core.control.start_scan(core.mbox_account(tmp_path / "share" / "m.mbox"))
         core.run_due()
         due = core.clock.naive() + timedelta(seconds=20)
         assert core.delayed() == [(job.id, due)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from guard_inbox.domain.errors import PermanentError, TransientError
+from guard_inbox.domain.errors import PermanentError, SourceMissing, TransientError
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.mail.local import LocalMailbox
 from guard_inbox.mail.mime import provider_id_for
@@ -150,12 +150,12 @@ def test_mbox_rewritten_while_fetching_is_transient(tmp_path: Path) -> None:
         next(results)
 
 
-def test_mbox_gone_while_fetching_is_transient(tmp_path: Path) -> None:
+def test_mbox_gone_while_fetching_is_missing(tmp_path: Path) -> None:
     path = write_mbox(tmp_path / "box", message("a", mid="a@x"))
     box = LocalMailbox(path)
     ids = box.list_ids(frozenset())
     path.unlink()
-    with pytest.raises(TransientError, match="not available"):
+    with pytest.raises(SourceMissing, match="not available"):
         list(box.fetch(ids))
 
 
@@ -190,23 +190,25 @@ def test_eml_file_removed_after_listing_is_unreadable(tmp_path: Path) -> None:
     assert isinstance(second, MailMessage) and second.subject == "b"
 
 
-def test_eml_folder_gone_while_fetching_is_transient(tmp_path: Path) -> None:
+def test_eml_folder_gone_while_fetching_is_missing(tmp_path: Path) -> None:
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "a.eml").write_bytes(message("a", mid="a@x"))
     box = LocalMailbox(folder)
     ids = box.list_ids(frozenset())
     shutil.rmtree(folder)
-    with pytest.raises(TransientError, match="not available"):
+    with pytest.raises(SourceMissing, match="not available"):
         list(box.fetch(ids))
 
 
 # -- what the user is told ----------------------------------------------------------------------
 
 
-def test_missing_path_is_transient(tmp_path: Path) -> None:
-    with pytest.raises(TransientError, match=r"is not available — was it moved"):
+def test_missing_path_is_missing_for_good(tmp_path: Path) -> None:
+    with pytest.raises(SourceMissing, match=r"is not available — was it moved") as raised:
         LocalMailbox(tmp_path / "gone.mbox")
+    assert raised.value.path == str(tmp_path / "gone.mbox")
+    assert isinstance(raised.value, PermanentError)  # the job rules never retry it
 
 
 def test_file_that_is_not_an_mbox_is_permanent(tmp_path: Path) -> None:

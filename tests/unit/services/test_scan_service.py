@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from fakes.flaky_share import FlakyShare
 from fakes.openai_server import FakeOpenAI
 from guard_inbox.domain.errors import ReconnectNeeded
 from guard_inbox.domain.models import (
@@ -40,8 +41,9 @@ def _progress(core: JobCore, job_id: int) -> list[int]:
 
 
 def test_a_transient_failure_is_released_for_a_retry_after_the_first_delay(tmp_path: Path) -> None:
-    with job_core(tmp_path) as core:
-        job = core.lifecycle.create(core.mbox_account(tmp_path / "usb" / "mail.mbox"), 100, "manual")
+    with job_core(tmp_path, sources=FlakyShare()) as core:
+        job = core.lifecycle.create(core.mbox_account(tmp_path / "share" / "mail.mbox"), 100,
+                                    "manual")
 
         outcome = core.scans.run(job.id, WORKER, threading.Event())
 
@@ -49,22 +51,22 @@ def test_a_transient_failure_is_released_for_a_retry_after_the_first_delay(tmp_p
         after = core.job(job.id)
         assert after.state is JobState.PENDING and after.attempts == 1 and after.worker_id == ""
         assert after.next_attempt_at == core.clock.now() + timedelta(seconds=1)
-        assert after.error.startswith("Retrying in 1 s: The mailbox ")
-        assert "is not available" in after.error
+        assert after.error == "Retrying in 1 s: A file or network operation failed (Host is down)"
         assert outcome.job is not None and outcome.job.state is JobState.PENDING
 
 
 def test_the_last_allowed_failure_fails_the_job_with_a_readable_reason(tmp_path: Path) -> None:
-    with job_core(tmp_path, retry=RetryPolicy(attempts=0)) as core:
-        job = core.lifecycle.create(core.mbox_account(tmp_path / "usb" / "mail.mbox"), 100, "manual")
+    with job_core(tmp_path, retry=RetryPolicy(attempts=0), sources=FlakyShare()) as core:
+        job = core.lifecycle.create(core.mbox_account(tmp_path / "share" / "mail.mbox"), 100,
+                                    "manual")
 
         outcome = core.scans.run(job.id, WORKER, threading.Event())
 
         assert outcome.action is Next.DONE
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.next_attempt_at is None
-        assert failed.error.startswith("The mailbox ")
-        assert failed.error.endswith("(gave up after 1 attempt).")
+        assert failed.error == ("A file or network operation failed (Host is down) "
+                                "(gave up after 1 attempt).")
         assert core.log.states(job.id) == [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED]
 
 
@@ -80,6 +82,34 @@ def test_a_permanent_failure_is_never_retried(tmp_path: Path) -> None:
         failed = core.job(job.id)
         assert failed.state is JobState.FAILED and failed.attempts == 1
         assert failed.error == f"{notes} is not an mbox file or a folder of .eml files."
+
+
+def test_a_moved_mailbox_fails_at_once_and_the_account_says_so(tmp_path: Path) -> None:
+    mbox = tmp_path / "mail.mbox"
+    write_mbox(mbox, 3)
+    with job_core(tmp_path) as core:
+        account = core.mbox_account(mbox)
+        mbox.rename(tmp_path / "moved.mbox")
+        job = core.lifecycle.create(account, 100, "manual")
+
+        outcome = core.scans.run(job.id, WORKER, threading.Event())
+
+        assert outcome.action is Next.DONE and core.delayed() == []  # no retry queued
+        failed = core.job(job.id)
+        assert (failed.state, failed.attempts) == (JobState.FAILED, 1)
+        assert failed.error == (f"The mailbox {mbox} is not available — was it moved, renamed or "
+                                "on a drive that is not mounted?")
+        assert failed.account_label == "mail.mbox"
+        stored = core.repository.get_account(account)
+        assert stored is not None and stored.status is AccountStatus.UNAVAILABLE
+        assert stored.status_message == failed.error
+        (tmp_path / "moved.mbox").rename(mbox)  # back where it was: the next scan clears it
+        again = core.lifecycle.create(account, 100, "manual")
+        core.scans.run(again.id, WORKER, threading.Event())
+        assert core.job(again.id).state is JobState.COMPLETED
+        healed = core.repository.get_account(account)
+        assert healed is not None and (healed.status, healed.status_message) == (
+            AccountStatus.OK, "")
 
 
 class _Revoked:

@@ -47,13 +47,31 @@ def test_same_code_any_case_from_several_messages_is_one_code(database: Database
         (message("m3", 20), [FoundCode("Spring20", "SHOP", "25% off")]),
         (UnreadableMessage("m4", "bad bytes"), []),
     ])
-    assert (found, new) == (3, 1)
+    assert (found, new) == (1, 1)  # one code, however many messages repeat it
     [code] = repo.list_codes()
     assert code.code == "SPRING20"  # as first written
     assert code.first_seen == datetime(2026, 3, 5, tzinfo=UTC)
     assert code.last_seen == datetime(2026, 3, 20, tzinfo=UTC)
     assert code.discount == "25% off" and code.message_id == "m3"  # newest mail wins
     assert repo.scanned_ids(account.id) == {"m1", "m2", "m3", "m4"}
+
+
+def test_a_job_counts_each_code_once_as_new_or_already_known(database: Database) -> None:
+    repo, jobs = Repository(database), JobRepository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    first = jobs.create(account.id, 100, "manual")
+    assert repo.record_scan_results(account.id, first.id, [
+        (message("m1", 1), [FoundCode("A10", "Shop"), FoundCode("B10", "Shop")]),
+    ]) == (2, 2)
+    assert repo.record_scan_results(account.id, first.id, [  # a later checkpoint, same job
+        (message("m2", 2), [FoundCode("a10", "shop")]),
+    ]) == (0, 0)
+    rescan = jobs.create(account.id, 100, "manual")
+    assert repo.record_scan_results(account.id, rescan.id, [
+        (message("m3", 3), [FoundCode("A10", "Shop"), FoundCode("C10", "Shop")]),
+        (message("m4", 4), [FoundCode("A10", "Shop"), FoundCode("C10", "Shop")]),
+    ]) == (2, 1)  # A10 already known, C10 new; each once
+    assert repo.count_codes(account.id) == 3
 
 
 def test_other_merchants_and_accounts_keep_their_own_codes(database: Database) -> None:
@@ -146,21 +164,24 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_codes(tmp_path: Path
     migrations.SchemaVersion.create(version=first_version, applied_at=datetime(2026, 1, 1))
     columns = {c.name for c in db.db.get_columns("promo_code")}
     assert "expiry_notified_at" not in columns  # a genuine v1 schema
-    repo, jobs = Repository(db), JobRepository(db)
-    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
-    job = jobs.create(account.id, 100, "manual")
-    db.db.execute_sql(
-        "INSERT INTO promo_code (account_id, code, code_key, merchant, merchant_key, discount, "
-        "min_spend, link, source, first_seen, last_seen, used) VALUES "
-        "(?, 'OLD10', 'old10', 'Shop', 'shop', '', '', '', 'rules', ?, ?, 0)",
-        (account.id, datetime(2026, 1, 1), datetime(2026, 1, 1)),
-    )
-    assert job.id
+    assert {"paused", "removed_at"}.isdisjoint(c.name for c in db.db.get_columns("account"))
+    old = datetime(2026, 1, 1)
+    # Rows as the first release wrote them (today's tables have columns it did not).
+    db.db.execute_sql("INSERT INTO account (kind, address, display_name, status, status_message, "
+                      "sync_state, created_at) VALUES ('mbox', '/m.mbox', 'm', 'ok', '', '', ?)",
+                      (old,))
+    db.db.execute_sql("INSERT INTO promo_code (account_id, code, code_key, merchant, merchant_key, "
+                      "discount, min_spend, link, source, first_seen, last_seen, used) VALUES "
+                      "(1, 'OLD10', 'old10', 'Shop', 'shop', '', '', '', 'rules', ?, ?, 0)",
+                      (old, old))
+    repo = Repository(db)
 
-    assert migrations.migrate(db) == migrations.LATEST - 1
+    assert migrations.migrate(db) == len(migrations.MIGRATIONS) - 1
     assert migrations.current_version(db) == migrations.LATEST
     assert [c.code for c in repo.list_codes()] == ["OLD10"]
     assert repo.expiring_unnotified(3) == []
+    (account,) = repo.list_accounts()  # kept, not paused, not removed, its code counted
+    assert (account.address, account.paused, account.code_count) == ("/m.mbox", False, 1)
     db.close()
 
 

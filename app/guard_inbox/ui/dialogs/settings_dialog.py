@@ -63,6 +63,7 @@ class SettingsDialog(QDialog):
         broker_embedded: bool,
         api_key: str = "",
         save_api_key: Callable[[str], None] | None = None,
+        accounts_page: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -71,6 +72,9 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, Editor] = {}
         self._save_api_key = save_api_key
         tabs = QTabWidget(self)
+        self.tabs = tabs
+        if accounts_page is not None:  # ui/dialogs/settings_accounts_page.py: acts at once
+            tabs.addTab(accounts_page, "Accounts")
         forms: dict[str, QFormLayout] = {}
         for setting in settings.schema():
             if setting.key in HIDDEN:

@@ -36,12 +36,15 @@ def _duration(job: Job, now: datetime) -> str:
 
 
 class JobsModel(QAbstractTableModel):
-    unknown_job = Signal(int)  # an event for a job we have not loaded yet
+    # A job to (re)load from the database: one we have not loaded yet, or one put back to wait
+    # (events do not say until when, the row does: "Waiting to retry").
+    unknown_job = Signal(int)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._jobs: list[Job] = []
         self._rows: dict[int, int] = {}
+        self._labels: dict[int, str] | None = None  # account names as the sidebar shows them
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self._jobs)
@@ -61,6 +64,8 @@ class JobsModel(QAbstractTableModel):
         job = self._jobs[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == ACCOUNT:
+                return self.account_name(job)
             return self._display(job, column)
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
             return icon(STATE_ICONS[job.state])
@@ -70,21 +75,30 @@ class JobsModel(QAbstractTableModel):
             return success() if job.state is JobState.COMPLETED else None
         if role == Qt.ItemDataRole.ToolTipRole and column in (ERROR, STATUS) and job.error:
             return job.error
+        if role == Qt.ItemDataRole.ToolTipRole and column == CODES and job.codes_found:
+            known = job.codes_found - job.codes_new
+            return (f"{job.codes_found} different codes in the mail this scan read: "
+                    f"{job.codes_new} new, {known} already known")
         if role == Qt.ItemDataRole.UserRole:
             return job
         return None
 
+    def account_name(self, job: Job) -> str:
+        """The account's name as it is now (a rename shows at once), else as the job read it."""
+        name = (self._labels or {}).get(job.account_id) or job.account_label
+        return name or f"Account {job.account_id}"
+
     @staticmethod
     def _display(job: Job, column: int) -> str | None:
         now = datetime.now(UTC)
-        if column == ACCOUNT:
-            return job.account_label or f"Account {job.account_id}"
         if column == STATUS:
+            if job.state is JobState.PENDING and job.next_attempt_at is not None:
+                return "Waiting to retry"
             return STATE_LABELS[job.state]
         if column == PROGRESS:
             return f"{job.scanned} / {job.total}" if job.total or job.scanned else ""
         if column == CODES:
-            return str(job.codes_found)
+            return job.codes_summary if job.state is not JobState.PENDING or job.scanned else ""
         if column == STARTED:
             return job.started_at.astimezone().strftime("%H:%M:%S") if job.started_at else ""
         if column == DURATION:
@@ -114,6 +128,16 @@ class JobsModel(QAbstractTableModel):
         self._jobs[row] = job
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
+    def set_account_labels(self, labels: dict[int, str]) -> None:
+        """The accounts as listed now: rows show their names, and the jobs of an account that
+        was removed leave the table (its rows are gone, or belong to no listed account)."""
+        self._labels = dict(labels)
+        gone = [job for job in self._jobs if job.account_id not in labels]
+        if gone:
+            self.set_jobs([job for job in self._jobs if job.account_id in labels])
+        elif self._jobs:
+            self.dataChanged.emit(self.index(0, ACCOUNT), self.index(len(self._jobs) - 1, ACCOUNT))
+
     def apply_changes(self, changes: Changes) -> None:
         """Subscribed to the change hub: jobs an action returned, then live events."""
         for job in changes.jobs:
@@ -130,11 +154,14 @@ class JobsModel(QAbstractTableModel):
         now = datetime.now(UTC)
         updated = dataclasses.replace(
             job, state=event.state, total=event.total or job.total, scanned=event.scanned,
-            codes_found=event.codes_found, error=event.error,
+            codes_found=event.codes_found, codes_new=event.codes_new, error=event.error,
+            next_attempt_at=job.next_attempt_at if event.state is JobState.PENDING else None,
             started_at=job.started_at or (now if event.state is JobState.IN_PROGRESS else None),
             finished_at=now if event.state.is_final and job.finished_at is None else job.finished_at,
         )
         self.upsert(updated)
+        if event.state is JobState.PENDING and event.error:
+            self.unknown_job.emit(event.job_id)
 
     def job_at(self, row: int) -> Job | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None

@@ -1,4 +1,4 @@
-"""The first thing a new user sees: the three ways in, instead of an empty codes list.
+"""The first thing a new user sees: the ways in, instead of an empty codes list.
 
 Shown while there is no account at all (the window swaps it for the codes list as soon as one
 exists). Each choice says in one line what it needs, so nobody starts the Gmail setup without
@@ -66,6 +66,7 @@ class ChoiceButton(QPushButton):
 class WelcomeView(QWidget):
     connect_gmail = Signal()
     add_mailbox = Signal()
+    add_imap = Signal()
     try_demo = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -79,6 +80,10 @@ class WelcomeView(QWidget):
             icon("account-gmail"), "Connect Gmail",
             "Sign in with Google; Guard Inbox only reads. Needs a free Google Cloud client of "
             "your own: the next window walks you through it.", self)
+        self.imap_button = ChoiceButton(
+            icon("account-imap"), "Add another mail account",
+            "Yahoo, iCloud, Fastmail, Outlook or any IMAP server, or Gmail with an app password. "
+            "You need your provider's app password.", self)
         self.mailbox_button = ChoiceButton(
             icon("account-local"), "Add a mailbox file or folder",
             "An mbox file, such as a Google Takeout export or a Thunderbird folder, or a folder "
@@ -88,6 +93,7 @@ class WelcomeView(QWidget):
             "Sample promotions, to see what Guard Inbox finds in a minute.", self)
         self.gmail_button.clicked.connect(self.connect_gmail)
         self.mailbox_button.clicked.connect(self.add_mailbox)
+        self.imap_button.clicked.connect(self.add_imap)
         self.demo_button.clicked.connect(self.try_demo)
         self.drop_hint = QLabel("You can also drop an mbox file or a folder of .eml files "
                                 "anywhere on this window.", self)
@@ -98,7 +104,7 @@ class WelcomeView(QWidget):
         column.addWidget(heading)
         column.addWidget(intro)
         column.addSpacing(6)
-        for button in (self.gmail_button, self.mailbox_button, self.demo_button):
+        for button in (self.gmail_button, self.imap_button, self.mailbox_button, self.demo_button):
             column.addWidget(button)
         column.addSpacing(6)
         column.addWidget(self.drop_hint)
