@@ -215,7 +215,7 @@ class CoreApi:
         if account.kind is AccountKind.GMAIL and self._gmail_factory is not None:
             self._gmail_accounts().token_store.delete(account.address)
         if account.kind is AccountKind.IMAP and self._imap_factory is not None:
-            self._imap_accounts().forget(account.address)  # the password goes with the account
+            self._imap_accounts().forget(account.address)  # its password or OAuth grant
         return account, Changes(codes=True, accounts=True)
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
@@ -284,9 +284,6 @@ class CoreApi:
 
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
-
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
 
 
 def _scanned_by(account: Account, trigger: str) -> bool:

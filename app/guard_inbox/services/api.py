@@ -246,7 +246,3 @@ class AppApi(CodeReader, OverviewReader, Protocol):
     def imap_settings(self, address: str) -> ImapSettings:
         """The saved settings of an IMAP account (without its password), to fix them."""
         ...
-
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        """Removes the account, its codes and its saved password."""
-        ...
