@@ -20,7 +20,6 @@ from guard_inbox.services.api import Changes
 from guard_inbox.settings import Settings
 from guard_inbox.ui import palette
 from guard_inbox.ui.dialogs.settings_dialog import PageServices, SettingsDialog
-from guard_inbox.ui.dialogs.settings_pages.accounts import AccountsPage
 from guard_inbox.ui.taskman import TaskManager
 
 COMMAND = ["/usr/bin/guard-inbox-gui"]
@@ -78,7 +77,7 @@ def test_pages_are_listed_like_system_settings_and_switch_the_stack(
 ) -> None:
     tasks = TaskManager()
     services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
-    dialog = make_dialog(qtbot, settings, services=services)
+    dialog = make_dialog(qtbot, settings, services=services, accounts_page=QLabel("accounts"))
     assert dialog.page_titles() == ["General", "Accounts", "Advanced", "Diagnostics"]
     dialog.show_page("Advanced")
     assert dialog.current_page() is dialog.advanced
@@ -151,23 +150,6 @@ def test_a_start_up_entry_that_cannot_be_written_keeps_the_dialog_open_saying_wh
     dialog.accept()
     assert dialog.isVisible() and "Could not write" in dialog.error.text()
     assert settings.get("ui.start_at_login") is False  # records the truth, not the wish
-
-
-def test_accounts_page_lists_the_accounts(
-    qtbot: QtBot, settings: Settings, api: CoreApi, core: Core, tmp_path: Path
-) -> None:
-    core.repository.add_account(AccountKind.MBOX, str(tmp_path / "shop.mbox"), "shop.mbox")
-    tasks = TaskManager()
-    services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
-    dialog = make_dialog(qtbot, settings, services=services)
-    page = dialog.accounts
-    assert isinstance(page, AccountsPage)
-    qtbot.waitUntil(lambda: page.list.count() == 1)
-    assert page.list.item(0).text().startswith("shop.mbox\nLocal mailbox · 0 codes")
-    core.repository.add_account(AccountKind.MBOX, str(tmp_path / "b.mbox"), "b.mbox")
-    dialog.apply_changes(Changes(accounts=True))
-    qtbot.waitUntil(lambda: page.list.count() == 2)
-    tasks.wait()
 
 
 def test_diagnostics_shows_the_queue_and_retries_a_failed_scan(
