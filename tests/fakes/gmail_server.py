@@ -27,6 +27,7 @@ from . import errors
 from ._http import HTTPReply, HTTPRequest, LoopbackServer
 from .batch import handle_batch
 from .gmail_mailbox import FORMATS, HISTORY_TYPES, GmailError, Mailbox
+from .gmail_quota import MovingAverageQuota, TokenBucket
 from .partial import FieldsError, apply_fields, parse_fields
 
 # Parameters every Google API accepts (the discovery document's top-level "parameters").
@@ -89,24 +90,6 @@ _ROUTES = (
 )
 
 
-class TokenBucket:
-    """Holds at most one second of units; a call costlier than that passes only from a full bucket."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.level = rate
-        self.stamp = time.monotonic()
-
-    def take(self, cost: int) -> bool:
-        now = time.monotonic()
-        self.level = min(self.rate, self.level + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.level >= min(cost, self.rate):
-            self.level -= cost
-            return True
-        return False
-
-
 def _one(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[-1] if values else None
@@ -125,9 +108,14 @@ class FakeGmail:
     """A fake Gmail API server.
 
     Constructor: `email_address`, `valid_tokens` (a set; pass your own set to share it, e.g. with
-    FakeGoogleOAuth), `quota_units_per_second` (None = unlimited), `latency` (seconds per outer
-    HTTP request), `error_rate` (share of API calls answered 500/503), `seed`, `clock` (for
-    `newer_than:` and default internalDate), `history_step_max` (>1 makes historyId gaps).
+    FakeGoogleOAuth), `quota_units_per_second` (None = unlimited), `quota_window` (0: a bucket
+    holding one second of units; > 0: Google's moving average over that many seconds, see
+    MovingAverageQuota), `latency` (seconds per outer HTTP request), `call_latency` (seconds to
+    serve each API call; the parts of one batch are served one after another, as at Google, where
+    a 50-part messages.get batch takes seconds), `max_concurrent` (outer requests served at once
+    per user; more are answered 429 rateLimitExceeded), `error_rate` (share of API calls answered
+    500/503), `seed`, `clock` (for `newer_than:` and default internalDate), `history_step_max`
+    (>1 makes historyId gaps).
 
     Fault knobs (attributes; both reach API calls inside batches too, as Google fails single parts
     of a batch): `fault_rate` (share of API calls answered 500 backendError, drawn from a random
@@ -138,17 +126,24 @@ class FakeGmail:
     parts included: getProfile, labels.list, messages.list, messages.get, attachments.get,
     history.list), `statuses` (Counter of API call statuses), `units_used`, `batch_sizes`,
     `faults` (Counter of injected faults by reason: backendError from `error_rate` and
-    `fault_rate`, rateLimitExceeded / userRateLimitExceeded from bursts).
+    `fault_rate`, rateLimitExceeded / userRateLimitExceeded from bursts), `rate_limited` (calls
+    refused by the quota or the concurrency limit), `peak_concurrent` (most outer requests
+    served at once).
     """
 
     def __init__(self, *, email_address: str = "me@example.org", valid_tokens: set[str] | None = None,
-                 quota_units_per_second: float | None = None, latency: float = 0.0, error_rate: float = 0.0,
+                 quota_units_per_second: float | None = None, quota_window: float = 0.0,
+                 latency: float = 0.0, call_latency: float = 0.0, max_concurrent: int | None = None,
+                 error_rate: float = 0.0,
                  seed: int = 0, clock: Callable[[], float] = time.time, history_step_max: int = 1,
                  fault_rate: float = 0.0, rate_limit_bursts: Iterable[RateLimitBurst] = (),
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self.mailbox = Mailbox(email_address, clock=clock, seed=seed, history_step_max=history_step_max)
         self.valid_tokens: set[str] = valid_tokens if valid_tokens is not None else set()
         self.latency = latency
+        self.call_latency = call_latency
+        self.max_concurrent = max_concurrent
+        self._serving = 0
         self.error_rate = error_rate
         self._rng = random.Random(seed)
         self.fault_rate = fault_rate
@@ -156,7 +151,8 @@ class FakeGmail:
         self._bursts: tuple[RateLimitBurst, ...] = tuple(rate_limit_bursts)
         self._call_number = 0
         self._lock = threading.Lock()
-        self._bucket: TokenBucket | None = None
+        self._bucket: TokenBucket | MovingAverageQuota | None = None
+        self._quota_window = quota_window
         self.quota_units_per_second = quota_units_per_second
         self._fail_queue: list[int] = []
         self._server = LoopbackServer(self._handle, host, port)
@@ -193,7 +189,22 @@ class FakeGmail:
     @quota_units_per_second.setter
     def quota_units_per_second(self, rate: float | None) -> None:
         with self._lock:
-            self._bucket = TokenBucket(rate) if rate else None
+            if not rate:
+                self._bucket = None
+            elif self._quota_window > 0:
+                self._bucket = MovingAverageQuota(rate, self._quota_window)
+            else:
+                self._bucket = TokenBucket(rate)
+
+    @property
+    def quota_window(self) -> float:
+        return self._quota_window
+
+    @quota_window.setter
+    def quota_window(self, seconds: float) -> None:
+        rate = self.quota_units_per_second
+        self._quota_window = seconds
+        self.quota_units_per_second = rate
 
     @property
     def history_floor(self) -> int:
@@ -226,6 +237,8 @@ class FakeGmail:
             self.units_used = 0
             self.batch_sizes: list[int] = []
             self.faults: Counter[str] = Counter()
+            self.rate_limited = 0
+            self.peak_concurrent = 0
 
     # ----- mailbox shortcuts ----------------------------------------------------------------
     def add_message(self, raw: bytes, label_ids: Iterable[str] = ("INBOX", "CATEGORY_PROMOTIONS"),
@@ -250,6 +263,21 @@ class FakeGmail:
         with self._lock:
             self.requests += 1
             forced = self._fail_queue.pop(0) if self._fail_queue else None
+            self._serving += 1
+            self.peak_concurrent = max(self.peak_concurrent, self._serving)
+            crowded = self.max_concurrent is not None and self._serving > self.max_concurrent
+            if crowded:
+                self.rate_limited += 1
+        try:
+            if crowded:
+                return errors.google_error(429, "Too many concurrent requests for user.",
+                                           reason="rateLimitExceeded")
+            return self._serve(request, forced)
+        finally:
+            with self._lock:
+                self._serving -= 1
+
+    def _serve(self, request: HTTPRequest, forced: int | None) -> HTTPReply:
         if self.latency:
             time.sleep(self.latency)
         if forced is not None:
@@ -267,6 +295,8 @@ class FakeGmail:
         route, match = next(((r, m) for r in _ROUTES if (m := r.pattern.match(request.path))), (None, None))
         if route is None or match is None or request.method != "GET":
             return errors.google_error(404, "Method not found.", reason="notFound")
+        if self.call_latency:
+            time.sleep(self.call_latency)  # parts of a batch are served one after another
         reply = self._checked_call(route, match, request)
         with self._lock:
             self.calls[route.name] += 1
@@ -307,6 +337,7 @@ class FakeGmail:
                 self.faults[_FAULTS[burst.status][0]] += 1
                 return fault_reply(burst.status)
             if self._bucket is not None and not self._bucket.take(cost):
+                self.rate_limited += 1
                 return errors.rate_limited()
             self.units_used += cost
             fault_status = 0

@@ -116,10 +116,10 @@ def api(tmp_path: Path) -> Iterator[CoreApi]:
 
 
 def final(api: CoreApi, job_id: int) -> Any:
-    last = None
-    for job in api.follow(job_id):
-        last = job
-    return last
+    """The job's row once it ended (followed to its end; the row, not the last event)."""
+    for _ in api.follow(job_id):
+        pass
+    return api.job(job_id)
 
 
 def test_a_down_server_is_retried_and_a_changed_password_fails_once(
@@ -139,7 +139,7 @@ def test_a_down_server_is_retried_and_a_changed_password_fails_once(
         fixed = api.find_account(server.user)
         assert fixed is not None and fixed.status is AccountStatus.NEEDS_RECONNECT
     # The server is gone now.
-    down = api.job(final(api, api.scan([account.id]).jobs[0].id).id)  # the row, not an event
+    down = final(api, api.scan([account.id]).jobs[0].id)
     assert down is not None and down.state is JobState.FAILED and down.attempts == 3
     assert "cannot be reached" in down.error and "gave up after 3 attempts" in down.error
 

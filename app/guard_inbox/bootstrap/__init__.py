@@ -10,11 +10,13 @@ library (Google's clients, openai, Qt) only when that adapter is built or used.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from guard_inbox import cli
 from guard_inbox.bootstrap.adapters import (
@@ -87,6 +89,33 @@ def open_for_command(core: Core, args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the GUI or one command. Without ``argv`` (the process's own command line: the
+    ``guard-inbox`` script, ``python -m guard_inbox``) a finished command ends the process at once."""
+    status = _main(argv)
+    if argv is None and _ran_command(sys.argv[1:]):
+        _exit_now(status)
+    return status
+
+
+def _ran_command(argv: Sequence[str]) -> bool:
+    try:
+        return cli.parse(argv).command is not None
+    except SystemExit:
+        return False
+
+
+def _exit_now(status: int) -> NoReturn:
+    """End a finished command without the interpreter's teardown: everything it opened is closed
+    by now (Core.close ran, in reverse start order), yet freeing the ~1,500 modules of Google's
+    clients, redis, huey and peewee one by one took 0.1-0.5 s after every `scan --wait`."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe (`| head`) must not change the status
+            stream.flush()
+    logging.shutdown()  # what the skipped atexit handlers would do for us: flush the log file
+    os._exit(status)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = cli.parse(argv)
     try:
         paths = AppPaths.resolve(args.data_dir).ensure()

@@ -18,6 +18,7 @@ from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
     AccountKind,
+    AccountStatus,
     CodeQuery,
     FoundCode,
     Job,
@@ -161,7 +162,7 @@ class CoreApi:
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
         control = self._core.control
-        ids = list(account_ids) or [a.id for a in self.accounts() if not a.paused]
+        ids = list(account_ids) or [a.id for a in self.accounts() if _scanned_by(a, trigger)]
         return Changes(jobs=tuple(control.start_scan(i, priority, trigger) for i in ids))
 
     def cancel(self, job_id: int) -> Changes:
@@ -214,7 +215,7 @@ class CoreApi:
         if account.kind is AccountKind.GMAIL and self._gmail_factory is not None:
             self._gmail_accounts().token_store.delete(account.address)
         if account.kind is AccountKind.IMAP and self._imap_factory is not None:
-            self._imap_accounts().forget(account.address)  # the password goes with the account
+            self._imap_accounts().forget(account.address)  # its password or OAuth grant
         return account, Changes(codes=True, accounts=True)
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
@@ -284,8 +285,13 @@ class CoreApi:
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
 
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
+
+def _scanned_by(account: Account, trigger: str) -> bool:
+    """Scan all leaves paused accounts out; a scheduled scan also those with a problem (a
+    missing mailbox, a withdrawn sign-in), which would only fail again until the user acts."""
+    if account.paused:
+        return False
+    return trigger != "scheduled" or account.status is AccountStatus.OK
 
 
 def _job_changed(job: Job | None) -> Changes:

@@ -260,3 +260,6 @@ class CodeQuery:
     # Codes answered whatever the status filter says: one just marked used stays on screen
     # (checked, greyed) instead of vanishing under the pointer, until the question changes.
     keep_ids: tuple[int, ...] = ()
+    # Codes expiring in [start, end) (aware instants), e.g. one local day the Overview's
+    # timeline was clicked on; None: no such limit.
+    expires_between: tuple[datetime, datetime] | None = None

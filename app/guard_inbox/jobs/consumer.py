@@ -121,6 +121,9 @@ class WorkerPool:
             return
         self._shutting_down.set()
         self._consumer.shutdown_timeout = timeout
+        self._consumer.stop_flag.set()  # before waking them, or idle workers would wait again
+        with contextlib.suppress(redis.RedisError, OSError, AttributeError):
+            self.queue.huey.storage.wake(self.threads)
         self._consumer.stop(graceful=True)
         self._stop_maintenance.set()
         if self._maintenance is not None:

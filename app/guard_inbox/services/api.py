@@ -157,8 +157,8 @@ class AppApi(CodeReader, OverviewReader, Protocol):
     # -- changing --------------------------------------------------------------------------
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
-        """Queues one scan per account (every active, i.e. not paused, account when
-        ``account_ids`` is empty)."""
+        """Queues one scan per account. With no ``account_ids``: every account not paused, and
+        for a "scheduled" trigger only those without a problem to fix (status OK)."""
         ...
 
     def cancel(self, job_id: int) -> Changes: ...
@@ -245,8 +245,4 @@ class AppApi(CodeReader, OverviewReader, Protocol):
 
     def imap_settings(self, address: str) -> ImapSettings:
         """The saved settings of an IMAP account (without its password), to fix them."""
-        ...
-
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        """Removes the account, its codes and its saved password."""
         ...

@@ -237,6 +237,9 @@ class Repository:
             select = select.where(_contains(CodeRow.search_key, term))
         if query.shop:
             select = select.where(_contains(CodeRow.shop_key, fold(query.shop)))
+        if query.expires_between is not None:
+            start, end = (to_db(instant) for instant in query.expires_between)
+            select = select.where((CodeRow.expires_at >= start) & (CodeRow.expires_at < end))
         status = _status(query, utcnow())
         if status is not None:
             keep = list(query.keep_ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,8 @@ class MainWindow(QMainWindow):
         self.codes.status_message.connect(self.show_message)
         self.codes.show_source.connect(self.show_source)
         self.codes.demo_requested.connect(self.try_demo)
-        self.overview = OverviewView(self.api, self.tasks, self)  # day_activated: not wired yet
+        self.overview = OverviewView(self.api, self.tasks, self)
+        self.overview.day_activated.connect(self.show_codes_expiring_on)
         self.overview.status_message.connect(self.show_message)
         self.jobs_model = JobsModel(self)
         for subscriber in (self.codes.apply_changes, self.jobs_model.apply_changes,
@@ -353,6 +355,13 @@ class MainWindow(QMainWindow):
             for account_list in self.accounts.findChildren(QAbstractItemView):
                 account_list.clearSelection()  # the notification covers every account
             self.codes.show_expiring()
+
+    def show_codes_expiring_on(self, day: date) -> None:
+        """A day clicked on the Overview's timeline: the codes list, limited to that day."""
+        self.tabs.setCurrentIndex(CODES_TAB)
+        for account_list in self.accounts.findChildren(QAbstractItemView):
+            account_list.clearSelection()  # the timeline counts every account's codes
+        self.codes.show_expiring_on(day)
 
     def refresh_accounts(self) -> None:
         self.tasks.run(self.api.accounts, self._show_accounts)

@@ -82,6 +82,7 @@ class LockedCredentials(Credentials):
     address: str
     store: TokenStore | None
     grant_key: str
+    sent: threading.local
 
     @classmethod
     def from_info(cls, address: str, info: Mapping[str, Any], store: TokenStore | None) -> LockedCredentials:
@@ -92,7 +93,17 @@ class LockedCredentials(Credentials):
         # token) must never adopt an access token minted for its revoked predecessor.
         grant = hashlib.sha256(str(info["refresh_token"]).encode()).hexdigest()[:16]
         creds.grant_key = f"{address.strip().lower()}/{grant}"
+        creds.sent = threading.local()
         return creds
+
+    def apply(self, headers: dict[str, str], token: str | None = None) -> None:
+        """Also remember, per thread, which token this thread's request carries: threads
+        sending batches at once share these credentials, and one whose request was refused
+        must compare the token *it* sent, not one another thread has refreshed since."""
+        super().apply(headers, token)  # type: ignore[no-untyped-call]
+        sent = getattr(self, "sent", None)
+        if sent is not None:
+            sent.token = token or self.token
 
     def refresh(self, request: Request) -> None:
         """Refresh once per grant, on a short-lived connection of our own.
@@ -100,7 +111,8 @@ class LockedCredentials(Credentials):
         ``request`` is ignored: the batch path of googleapiclient passes a throwaway
         ``httplib2.Http()`` that it never closes and that ignores our proxy handling.
         """
-        seen = self.token
+        sent = getattr(self, "sent", None)
+        seen = getattr(sent, "token", None) or self.token
         shared = self._shared_for(self.grant_key)
         with shared.lock:
             if shared.token_is_usable(seen):

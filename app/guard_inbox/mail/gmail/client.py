@@ -7,6 +7,9 @@ googleapiclient does the HTTP and the batch format; this module adds what it lea
   ignores ``api_endpoint`` and would post to Google whatever the endpoint);
 - a retry of only the parts of a batch that failed with 429/403-rate/5xx, after backoff;
 - quota units taken from the account's shared bucket before every call and batch part;
+- small batches (a quarter second of quota), several in flight (pipeline.py): Google serves a
+  batch's parts one after another, and a quota left idle while one is served is time lost;
+  Google averages the quota over a few seconds, so big batches sent in bursts meet 429s;
 - every failure turned into TransientError, PermanentError or ReconnectNeeded with a sentence.
 """
 
@@ -37,6 +40,7 @@ from guard_inbox.mail.gmail.errors import (
     retryable,
     unavailable,
 )
+from guard_inbox.mail.gmail.pipeline import OrderedPipeline, Stopped
 from guard_inbox.mail.gmail.quota import (
     COST_GET,
     COST_HISTORY,
@@ -51,6 +55,14 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://gmail.googleapis.com"
 RAW_FIELDS = "id,raw,internalDate,labelIds"
+# Batches in flight per scan. Two keep the quota busy while Google serves one batch part by part;
+# more cover slow answers. Each is a connection, and Google limits concurrent requests per user.
+IN_FLIGHT = 4
+# Quota per batch, in seconds of budget (5 messages.get at 6,000 units/min, 12 at 15,000).
+# Measured on the fake that averages as Google does (3 s window, 30 ms per part): 20-part
+# batches met 429s and ended 11% over the floor, 5-part ones none and 4% over.
+BATCH_SECONDS = 0.25
+AHEAD_MESSAGES = 200  # fetched but not yet read, at most (raw messages can be large)
 
 
 class GmailClient:
@@ -67,7 +79,12 @@ class GmailClient:
         *,
         backoff: Backoff | None = None,
         timeout: float = 60.0,
+        in_flight: int = IN_FLIGHT,
+        batch_parts: int | None = None,
     ) -> None:
+        """``batch_size`` caps a batch; ``batch_parts`` fixes it (default: BATCH_SECONDS of
+        quota, so the quota is spent in small even steps). ``in_flight``: batches sent at once,
+        each on a thread and connection of its own; 1 sends them one after another."""
         self.address = address
         self._credentials = credentials_provider
         self._endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
@@ -77,6 +94,8 @@ class GmailClient:
         self._max_results = max(1, min(500, max_results))
         self._backoff = backoff if backoff is not None else Backoff()
         self._timeout = timeout
+        self._in_flight = max(1, in_flight)
+        self._batch_parts = batch_parts
         self._local = threading.local()
         self._count_lock = threading.Lock()
         self._requests = 0
@@ -184,18 +203,42 @@ class GmailClient:
         failures that say "try later" are retried part by part; failures that concern the whole
         account (revoked grant, API disabled) raise.
         """
-        for start in range(0, len(ids), self._batch_size):
-            yield from self._get_batch(list(dict.fromkeys(ids[start : start + self._batch_size])))
+        unique = list(dict.fromkeys(ids))
+        size = self.parts_per_batch
+        chunks = [unique[start : start + size] for start in range(0, len(unique), size)]
+        if self._in_flight == 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                yield from self._get_batch(chunk)
+            return
+        # Fetch ahead by messages, not batches: a batch backing off after a 429 (>= 1 s) must
+        # not stall the others while the quota refills.
+        ahead = max(2 * self._in_flight, AHEAD_MESSAGES // size)
+        yield from OrderedPipeline(
+            chunks, lambda chunk, stop: list(self._get_batch(chunk, stop)),
+            workers=self._in_flight, ahead=ahead, on_exit=self.release,
+        )
+
+    @property
+    def parts_per_batch(self) -> int:
+        """Calls per batch: fixed, or BATCH_SECONDS of the quota's budget, within 1..batch_size."""
+        if self._batch_parts is not None:
+            return max(1, min(100, self._batch_parts))
+        parts = self._quota.units_per_minute / 60.0 * BATCH_SECONDS / COST_GET
+        return max(1, min(self._batch_size, round(parts)))
 
     # -- machinery ------------------------------------------------------------------------------
 
-    def _get_batch(self, chunk: list[str]) -> Iterator[tuple[str, bytes | Exception]]:
+    def _get_batch(
+        self, chunk: list[str], stop: threading.Event | None = None
+    ) -> Iterator[tuple[str, bytes | Exception]]:
         pending = chunk
         attempt = 0
         while pending:
             attempt += 1
-            for _ in pending:
-                self._quota.acquire(COST_GET)
+            if stop is None:
+                self._quota.acquire(COST_GET * len(pending))
+            elif not self._quota.acquire_unless(COST_GET * len(pending), stop):
+                raise Stopped()
             replies: dict[str, tuple[Any, Exception | None]] = {}
             try:
                 self._send_batch(pending, replies)

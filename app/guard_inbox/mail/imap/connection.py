@@ -88,7 +88,8 @@ class ImapConnection:
         """UIDs >= ``first`` in the selected folder (``promotions``: Gmail's category only)."""
         criteria: list[str] = ["UID", f"{max(first, 1)}:*"]
         if promotions:
-            criteria = ["X-GM-RAW", '"category:promotions"', *criteria]
+            # IMAPClient quotes a value only when it must; this one goes as an atom.
+            criteria = ["X-GM-RAW", "category:promotions", *criteria]
         with _errors(self.settings, self.selected[0] if self.selected else ""):
             found = self._client.search(criteria)
         # "n:*" always matches the last message, even below n.

@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 import shiboken6
-from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDate, QLocale, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
@@ -96,6 +97,7 @@ class CodesView(QWidget):
         self._is_gmail = is_gmail
         self._open_url = open_url
         self._account_id: int | None = None
+        self._day_range: tuple[datetime, datetime] | None = None
         self._restore: codes_place.Place | None = None
         self.model = CodesModel(codes, tasks, self, clock=clock)
         self.model.set_expiring_days(expiring_days)
@@ -182,9 +184,22 @@ class CodesView(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(empty)
 
+        # Shown while the list is limited to one day (a click on the Overview's timeline).
+        self.day_label = QLabel("", self)
+        self.day_clear = QPushButton("Show every date", self)
+        self.day_clear.clicked.connect(lambda: self.show_expiring_on(None))
+        day_row = QHBoxLayout()
+        day_row.addWidget(self.day_label, 1)
+        day_row.addWidget(self.day_clear)
+        self.day_bar = QWidget(self)
+        self.day_bar.setLayout(day_row)
+        day_row.setContentsMargins(0, 0, 0, 0)
+        self.day_bar.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.day_bar)
         layout.addWidget(self.stack, 1)
 
     def _action(self, text: str, slot: Callable[[], None], shortcut: QKeySequence | None = None) -> QAction:
@@ -228,6 +243,7 @@ class CodesView(QWidget):
             include_expired=self.show_expired_action.isChecked(),
             group_by_shop=self.group_action.isChecked(),
             keep_ids=(),
+            expires_between=self._day_range,
         )
 
     def current_query(self) -> CodeQuery:
@@ -259,6 +275,23 @@ class CodesView(QWidget):
         """What a click on an expiry notification opens: every code expiring soon."""
         self.search.clear()
         self.filter.setCurrentIndex(self.filter.findData("expiring"))
+        self._apply_filters()
+
+    def show_expiring_on(self, day: date | None) -> None:
+        """The unused codes expiring on one local day (None: every date again), as the
+        Overview's timeline counts them; the bar above the list says so and undoes it."""
+        if day is None:
+            self._day_range = None
+            self.day_bar.hide()
+        else:
+            self._day_range = (datetime.combine(day, time()).astimezone(),
+                               datetime.combine(day + timedelta(days=1), time()).astimezone())
+            shown = QLocale().toString(QDate(day.year, day.month, day.day),
+                                       QLocale.FormatType.LongFormat)
+            self.day_label.setText(f"Unused codes expiring on {shown}")
+            self.search.clear()
+            self.filter.setCurrentIndex(self.filter.findData("unused"))
+            self.day_bar.show()
         self._apply_filters()
 
     def set_account(self, account_id: int | None) -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from guard_inbox.mail.gmail.quota import PACE, Backoff, QuotaLimiter
+from guard_inbox.mail.gmail.quota import BURST_SECONDS, PACE, Backoff, QuotaLimiter
 
 
 class FakeTime:
@@ -23,19 +23,21 @@ class FakeTime:
         self.now += seconds
 
 
-def test_bucket_holds_one_second_of_budget_and_paces_at_the_rate() -> None:
+def test_bucket_holds_a_small_burst_and_paces_at_the_rate() -> None:
     t = FakeTime()
-    limiter = QuotaLimiter(600, clock=t.clock, sleep=t.sleep)  # 10 units per second, paced at PACE
-    rate = 10 * PACE
+    limiter = QuotaLimiter(9600, clock=t.clock, sleep=t.sleep)  # 160 units per second, paced at PACE
+    rate = 160 * PACE
+    burst = rate * BURST_SECONDS  # ~10 units
     assert 0.9 <= PACE < 1.0  # a small margin under the budget, never over it
-    assert limiter.acquire(5) == 0.0
-    assert limiter.acquire(4) == 0.0  # one second's worth available at once
+    assert BURST_SECONDS < 0.25  # Google averages over seconds: no burst worth speaking of
+    assert limiter.acquire(6) == 0.0  # a profile and a listing at once
+    assert limiter.acquire(3) == 0.0
     assert t.slept == []
-    assert limiter.acquire(5) == pytest.approx((9 + 5 - rate) / rate)  # the rest at the rate
-    t.now += 0.3
-    assert limiter.available() == pytest.approx(0.3 * rate)
+    assert limiter.acquire(50) == pytest.approx((9 + 50 - burst) / rate)  # the rest at the rate
+    t.now += 0.03
+    assert limiter.available() == pytest.approx(0.03 * rate)
     t.now += 1000
-    assert limiter.available() == pytest.approx(rate)  # never a burst bigger than one second
+    assert limiter.available() == pytest.approx(burst)  # never a bigger burst after idling
 
 
 def test_waiters_queue_up_instead_of_all_waking_at_once() -> None:
@@ -43,7 +45,8 @@ def test_waiters_queue_up_instead_of_all_waking_at_once() -> None:
     limiter = QuotaLimiter(60, clock=t.clock, sleep=t.slept.append)  # ~1 unit/s; time stands still
     first = limiter.acquire(1)
     waits = [limiter.acquire(2) for _ in range(3)]
-    assert waits == pytest.approx([(3 - PACE) / PACE, (5 - PACE) / PACE, (7 - PACE) / PACE])
+    burst = PACE * BURST_SECONDS
+    assert waits == pytest.approx([(3 - burst) / PACE, (5 - burst) / PACE, (7 - burst) / PACE])
     assert limiter.waited_seconds == pytest.approx(first + sum(waits))
 
 
@@ -90,3 +93,16 @@ def test_backoff_is_exponential_with_jitter_floored_and_capped() -> None:
     assert high.backoff_seconds == pytest.approx(6.0)
     jittered = Backoff(base=1.0, cap=32.0)
     assert all(1.0 <= jittered.delay(3) <= 8.0 for _ in range(100))
+
+
+def test_a_stopped_waiter_leaves_at_once_and_gives_its_units_back() -> None:
+    limiter = QuotaLimiter(600)  # 10 units per second
+    stop = threading.Event()
+    assert limiter.acquire_unless(1, stop)
+    timer = threading.Timer(0.2, stop.set)
+    timer.start()
+    start = time.monotonic()
+    assert not limiter.acquire_unless(50, stop)  # would have waited ~5 s
+    assert time.monotonic() - start < 2.0
+    timer.join()
+    assert limiter.available() > -5  # the 50 units were given back

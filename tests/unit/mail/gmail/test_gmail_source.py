@@ -20,13 +20,13 @@ QUERY = "category:promotions"
 MakeClient = Callable[..., GmailClient]
 
 
-def test_full_scan_lists_oldest_first_without_scanned_ones(
+def test_full_scan_lists_newest_first_without_scanned_ones(
     gmail: FakeGmail, info: dict[str, Any], make_client: MakeClient
 ) -> None:
     ids = [gmail.add_message(promo(i)) for i in range(5)]
     gmail.add_message(promo(99), label_ids=["SENT"])  # not selected by the query
     source = GmailSource(make_client(info), QUERY, "")
-    assert list(source.list_ids(frozenset(ids[:2]))) == ids[2:]
+    assert list(source.list_ids(frozenset(ids[:2]))) == ids[2:][::-1]
     assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
 
 
@@ -36,7 +36,7 @@ def test_mail_arriving_during_a_scan_is_caught_next_time(
     first = [gmail.add_message(promo(i)) for i in range(3)]
     client = make_client(info)
     source = GmailSource(client, QUERY, "")
-    assert list(source.list_ids(frozenset())) == first
+    assert list(source.list_ids(frozenset())) == first[::-1]
     late = gmail.add_message(promo(10))  # arrives after listing, before the scan ends
     cursor = source.sync_state()
     assert int(cursor.split("\n")[0]) < gmail.history_id
@@ -72,7 +72,7 @@ def test_incremental_keeps_only_new_mail_the_query_selects(
     gmail.reset_counters()
     source = GmailSource(client, QUERY, cursor)
     listed = list(source.list_ids(frozenset(old)))
-    assert listed == new and sent not in listed
+    assert listed == new[::-1] and sent not in listed
     # history, then one page of the query listing: it stops at mail already scanned.
     assert gmail.calls == {"history.list": 1, "messages.list": 1}
 
@@ -85,7 +85,7 @@ def test_expired_history_falls_back_to_a_full_listing(
     ids.append(gmail.add_message(promo(4)))
     gmail.expire_history()
     source = GmailSource(make_client(info), QUERY, cursor)
-    assert list(source.list_ids(frozenset(ids[:1]))) == ids[1:]
+    assert list(source.list_ids(frozenset(ids[:1]))) == ids[1:][::-1]
     assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
     assert gmail.calls["getProfile"] == 1
 
@@ -132,7 +132,7 @@ def test_a_changed_query_lists_the_whole_new_query_once(
     inbox_only = gmail.add_message(promo(50), label_ids=["INBOX"])  # old mail the new query adds
     client = make_client(info)
     first = GmailSource(client, QUERY, "")
-    assert list(first.list_ids(frozenset())) == promos
+    assert list(first.list_ids(frozenset())) == promos[::-1]
     broader = "in:inbox"
     again = GmailSource(client, broader, first.sync_state())
     assert inbox_only in again.list_ids(frozenset(promos))  # history alone would never show it
