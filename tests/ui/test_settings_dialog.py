@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+)
 from pytestqt.qtbot import QtBot
 
 from guard_inbox.autostart import XdgAutostart
@@ -200,3 +207,19 @@ def test_a_given_accounts_page_takes_the_accounts_slot(
     dialog.show_page("Accounts")
     assert dialog.current_page() is own and dialog.accounts is own
     tasks.wait()
+
+
+def test_a_fixed_url_says_why_beside_it_and_a_blank_one_what_blank_means(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    settings = Settings(tmp_path / "settings.json", env={"DATABASE_URL": "postgresql://db/gi"})
+    dialog = make_dialog(qtbot, settings)
+    database, redis = dialog.editors["database.url"], dialog.editors["broker.url"]
+    assert not database.isEnabled() and not redis.isEnabled()
+    why = {label.objectName(): label.text() for label in dialog.advanced.findChildren(QLabel)}
+    assert why["database.url-why"] == "Set by the DATABASE_URL environment variable."
+    assert why["broker.url-why"].startswith("Guard Inbox runs its own job queue")
+    endpoint = dialog.editors["gmail.endpoint"]
+    assert isinstance(endpoint, QLineEdit) and endpoint.placeholderText() == "Google"
+    dialog.accept()
+    assert "postgresql" not in (tmp_path / "settings.json").read_text()  # env stays env
