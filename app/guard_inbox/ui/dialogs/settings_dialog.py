@@ -80,7 +80,6 @@ class SettingsDialog(QDialog):
         self.api_key = self.advanced.api_key
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {danger().name()}")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -129,6 +128,7 @@ class SettingsDialog(QDialog):
             self.advanced.store()
             self.settings.save()
         except (SettingsError, KnownError, OSError) as exc:
+            self.error.setStyleSheet(f"color: {danger().name()}")  # the theme tried out here
             self.error.setText(str(exc))
             return
         if self._save_api_key is not None:
