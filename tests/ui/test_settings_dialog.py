@@ -154,9 +154,13 @@ def test_a_start_up_entry_that_cannot_be_written_keeps_the_dialog_open_saying_wh
     dialog = make_dialog(qtbot, settings, autostart=XdgAutostart(tmp_path, COMMAND))
     dialog.show()
     dialog.general.start_at_login.setChecked(True)
+    interval = dialog.editors["scan.interval_minutes"]
+    assert isinstance(interval, QSpinBox)
+    interval.setValue(15)
     dialog.accept()
     assert dialog.isVisible() and "Could not write" in dialog.error.text()
     assert settings.get("ui.start_at_login") is False  # records the truth, not the wish
+    assert settings.get("scan.interval_minutes") == 60  # nothing changed: Cancel is still Cancel
 
 
 def test_diagnostics_shows_the_queue_and_retries_a_failed_scan(
