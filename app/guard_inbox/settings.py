@@ -41,6 +41,9 @@ class Setting:
 SCHEMA: tuple[Setting, ...] = (
     Setting("scan.concurrency", int, 5, "Scans run at once by this app's worker threads.",
             "Scanning", 1, 64, label="Worker threads", unit="threads"),
+    Setting("scan.processes", int, os.cpu_count() or 1, "Processes that read local mailboxes "
+            "(default: one per core; 0 reads in the scan's own thread).", "Scanning", 0, 64,
+            label="Processes reading local mailboxes", unit="processes"),
     Setting("scan.retry_attempts", int, 3, "Retries after a transient failure (network, broker).",
             "Scanning", 0, 10, label="Retries after a network error", unit="times"),
     Setting("scan.retry_backoff_base", float, 5.0, "Seconds before the first retry.",

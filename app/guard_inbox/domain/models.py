@@ -70,6 +70,16 @@ class MailMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class RawMail:
+    """One message's bytes as its source holds them, not yet parsed: what a local scan hands to
+    the reading processes, so that parsing runs beside the scan rather than on its thread."""
+
+    provider_id: str
+    data: bytes
+    mbox: bool = False  # an mbox entry: From_ line and >From quoting still on
+
+
+@dataclass(frozen=True, slots=True)
 class UnreadableMessage:
     """A message the source could not decode; recorded and skipped, never fatal."""
 

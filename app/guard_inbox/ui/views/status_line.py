@@ -52,7 +52,7 @@ class ScheduleLabel(QLabel):
         elif interval_minutes > 0:
             link = f' · <a href="{PAUSE_LINK}">Pause</a>'
         self.setText(self.plain + link)
-        tip = ("No background scans until you resume them (Scan Now still works)." if paused else
+        tip = ("No background scans until you resume them (Scan All still works)." if paused else
                f"Every account is scanned every {interval_minutes} minutes; change it in "
                "Settings → General." if interval_minutes > 0 else
                "Turn background scans on in Settings → General.")
