@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QLabel, QSpinBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+)
 from pytestqt.qtbot import QtBot
 
 from guard_inbox.autostart import XdgAutostart
@@ -20,7 +27,6 @@ from guard_inbox.services.api import Changes
 from guard_inbox.settings import Settings
 from guard_inbox.ui import palette
 from guard_inbox.ui.dialogs.settings_dialog import PageServices, SettingsDialog
-from guard_inbox.ui.dialogs.settings_pages.accounts import AccountsPage
 from guard_inbox.ui.taskman import TaskManager
 
 COMMAND = ["/usr/bin/guard-inbox-gui"]
@@ -78,7 +84,7 @@ def test_pages_are_listed_like_system_settings_and_switch_the_stack(
 ) -> None:
     tasks = TaskManager()
     services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
-    dialog = make_dialog(qtbot, settings, services=services)
+    dialog = make_dialog(qtbot, settings, services=services, accounts_page=QLabel("accounts"))
     assert dialog.page_titles() == ["General", "Accounts", "Advanced", "Diagnostics"]
     dialog.show_page("Advanced")
     assert dialog.current_page() is dialog.advanced
@@ -148,26 +154,13 @@ def test_a_start_up_entry_that_cannot_be_written_keeps_the_dialog_open_saying_wh
     dialog = make_dialog(qtbot, settings, autostart=XdgAutostart(tmp_path, COMMAND))
     dialog.show()
     dialog.general.start_at_login.setChecked(True)
+    interval = dialog.editors["scan.interval_minutes"]
+    assert isinstance(interval, QSpinBox)
+    interval.setValue(15)
     dialog.accept()
     assert dialog.isVisible() and "Could not write" in dialog.error.text()
     assert settings.get("ui.start_at_login") is False  # records the truth, not the wish
-
-
-def test_accounts_page_lists_the_accounts(
-    qtbot: QtBot, settings: Settings, api: CoreApi, core: Core, tmp_path: Path
-) -> None:
-    core.repository.add_account(AccountKind.MBOX, str(tmp_path / "shop.mbox"), "shop.mbox")
-    tasks = TaskManager()
-    services = PageServices(api, tasks, lambda _c: None, lambda exc: pytest.fail(str(exc)))
-    dialog = make_dialog(qtbot, settings, services=services)
-    page = dialog.accounts
-    assert isinstance(page, AccountsPage)
-    qtbot.waitUntil(lambda: page.list.count() == 1)
-    assert page.list.item(0).text().startswith("shop.mbox\nLocal mailbox · 0 codes")
-    core.repository.add_account(AccountKind.MBOX, str(tmp_path / "b.mbox"), "b.mbox")
-    dialog.apply_changes(Changes(accounts=True))
-    qtbot.waitUntil(lambda: page.list.count() == 2)
-    tasks.wait()
+    assert settings.get("scan.interval_minutes") == 60  # nothing changed: Cancel is still Cancel
 
 
 def test_diagnostics_shows_the_queue_and_retries_a_failed_scan(
@@ -218,3 +211,19 @@ def test_a_given_accounts_page_takes_the_accounts_slot(
     dialog.show_page("Accounts")
     assert dialog.current_page() is own and dialog.accounts is own
     tasks.wait()
+
+
+def test_a_fixed_url_says_why_beside_it_and_a_blank_one_what_blank_means(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    settings = Settings(tmp_path / "settings.json", env={"DATABASE_URL": "postgresql://db/gi"})
+    dialog = make_dialog(qtbot, settings)
+    database, redis = dialog.editors["database.url"], dialog.editors["broker.url"]
+    assert not database.isEnabled() and not redis.isEnabled()
+    why = {label.objectName(): label.text() for label in dialog.advanced.findChildren(QLabel)}
+    assert why["database.url-why"] == "Set by the DATABASE_URL environment variable."
+    assert why["broker.url-why"].startswith("Guard Inbox runs its own job queue")
+    endpoint = dialog.editors["gmail.endpoint"]
+    assert isinstance(endpoint, QLineEdit) and endpoint.placeholderText() == "Google"
+    dialog.accept()
+    assert "postgresql" not in (tmp_path / "settings.json").read_text()  # env stays env

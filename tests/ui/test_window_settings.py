@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from guard_inbox.autostart import XdgAutostart
 from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
+from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
 from guard_inbox.ui.main_window import MainWindow
 from guard_inbox.ui.views.status_line import PAUSE_LINK, RESUME_LINK, schedule_text
 
@@ -38,7 +39,9 @@ def test_settings_open_window_modal_with_the_queue_under_diagnostics(
 ) -> None:
     window.autostart = XdgAutostart(tmp_path / "xdg", ["/usr/bin/guard-inbox-gui"])
     dialog = window.open_settings("Diagnostics")
-    assert dialog.isVisible() and dialog.page_titles()[-1] == "Diagnostics"
+    assert dialog.isVisible()
+    assert dialog.page_titles() == ["General", "Accounts", "Advanced", "Diagnostics"]
+    assert isinstance(dialog.accounts, AccountsPage)  # the page that renames, pauses, removes
     assert dialog.diagnostics is not None
     qtbot.waitUntil(lambda: dialog.diagnostics is not None
                     and dialog.diagnostics.queue.values["workers_alive"].text() != "–",

@@ -289,7 +289,6 @@ class MainWindow(QMainWindow):
                                 save_api_key=store_key, services=services,
                                 autostart=self.autostart,
                                 accounts_page=AccountsPage(self.account_actions), parent=self)
-        self.hub.changed.connect(dialog.apply_changes)
         dialog.accepted.connect(self._settings_saved)
         dialog.show_page(page)
         self.settings_dialog = dialog

@@ -55,12 +55,16 @@ class ImapConnection:
         self._client = client
         self.settings = settings
         self.selected: tuple[str, int] | None = None  # folder and its UIDVALIDITY
-        self._login_tag = self.commands_sent
+        self._login_tag = self._tag()
+
+    def _tag(self) -> int:
+        """imaplib numbers every command's tag: the count of commands sent on this connection."""
+        return int(getattr(self._client._imap, "tagnum", 0))
 
     @property
     def commands_sent(self) -> int:
-        """IMAP commands sent since login (imaplib numbers every command's tag)."""
-        return int(getattr(self._client._imap, "tagnum", 0)) - getattr(self, "_login_tag", 0)
+        """IMAP commands sent since login (what benchmarks/imap_scan.py reports)."""
+        return self._tag() - self._login_tag
 
     @property
     def is_gmail(self) -> bool:

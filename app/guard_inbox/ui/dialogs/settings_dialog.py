@@ -1,8 +1,9 @@
 """Settings as a list of pages (General, Accounts, Advanced, Diagnostics), like system settings.
 
-The General and Advanced fields are generated from the one settings schema; Accounts and
-Diagnostics show live data through the api, off the main thread. OK validates every field
-through the schema and keeps the dialog open with the reason when one does not fit.
+The General and Advanced fields are generated from the one settings schema; Accounts (the
+window's account actions) and Diagnostics (the queue) show live data, loaded off the main
+thread. OK validates every field through the schema and keeps the dialog open with the reason
+when one does not fit.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from PySide6.QtWidgets import (
 
 from guard_inbox.autostart import Autostart
 from guard_inbox.domain.errors import KnownError
-from guard_inbox.services.api import Changes
 from guard_inbox.settings import Settings, SettingsError
-from guard_inbox.ui.dialogs.settings_pages.accounts import AccountsPage
 from guard_inbox.ui.dialogs.settings_pages.advanced import AdvancedPage
 from guard_inbox.ui.dialogs.settings_pages.diagnostics import DiagnosticsPage
 from guard_inbox.ui.dialogs.settings_pages.fields import Editor
@@ -69,9 +68,7 @@ class SettingsDialog(QDialog):
         self.accounts: QWidget | None = None
         self.diagnostics: DiagnosticsPage | None = None
         self._add_page("General", self.general)
-        if accounts_page is None and services is not None:  # read-only until actions exist
-            accounts_page = AccountsPage(services)
-        if accounts_page is not None:  # e.g. ui/dialogs/settings_accounts_page.py: acts at once
+        if accounts_page is not None:  # ui/dialogs/settings_accounts_page.py: acts at once
             self.accounts = accounts_page
             self._add_page("Accounts", accounts_page, scrolls=False)
         self._add_page("Advanced", self.advanced)
@@ -83,7 +80,6 @@ class SettingsDialog(QDialog):
         self.api_key = self.advanced.api_key
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {danger().name()}")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -125,10 +121,6 @@ class SettingsDialog(QDialog):
     def page_titles(self) -> list[str]:
         return [self.page_list.item(i).text() for i in range(self.page_list.count())]
 
-    def apply_changes(self, changes: Changes) -> None:
-        if isinstance(self.accounts, AccountsPage):
-            self.accounts.apply_changes(changes)
-
     def accept(self) -> None:
         """Validate every field through the schema; keep the dialog open on an error."""
         try:
@@ -136,6 +128,7 @@ class SettingsDialog(QDialog):
             self.advanced.store()
             self.settings.save()
         except (SettingsError, KnownError, OSError) as exc:
+            self.error.setStyleSheet(f"color: {danger().name()}")  # the theme tried out here
             self.error.setText(str(exc))
             return
         if self._save_api_key is not None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -26,6 +27,12 @@ OFF_AT_ZERO = {"scan.interval_minutes": "Never (background scans off)"}
 
 def label_of(setting: Setting) -> str:
     return setting.label or setting.help.split(" (")[0].rstrip(".")
+
+
+def blank_means(setting: Setting) -> str:
+    """What an empty text field stands for, as the help says it: "(blank: Google)"."""
+    _, found, rest = setting.help.partition("(blank: ")
+    return rest.split(")")[0] if found else ""
 
 
 def make_editor(setting: Setting, value: Any, parent: QWidget) -> Editor:
@@ -55,6 +62,7 @@ def make_editor(setting: Setting, value: Any, parent: QWidget) -> Editor:
         dspin.setValue(float(value))
         return dspin
     line = QLineEdit(str(value), parent)
+    line.setPlaceholderText(blank_means(setting))
     if setting.secret:
         line.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
     return line
@@ -88,18 +96,25 @@ class SchemaPage(QWidget):
             editor = make_editor(setting, settings.get(setting.key), box)
             editor.setObjectName(setting.key)
             editor.setToolTip(setting.help)
+            why_fixed = ""
             if settings.is_overridden_by_env(setting.key):
-                editor.setEnabled(False)
-                editor.setToolTip(f"Set by the {setting.env} environment variable.")
+                why_fixed = f"Set by the {setting.env} environment variable."
             elif setting.key == "broker.url" and broker_embedded:
-                editor.setEnabled(False)
-                editor.setToolTip(f"Guard Inbox runs its own job queue; set {setting.env} to use "
-                                  "another.")
+                why_fixed = (f"Guard Inbox runs its own job queue; set {setting.env} to use "
+                             "another.")
             self.editors[setting.key] = editor
             if isinstance(editor, QCheckBox):
                 form.addRow(editor)
             else:
                 form.addRow(label_of(setting), editor)
+            if why_fixed:  # said beside the field, not only in a tooltip
+                editor.setEnabled(False)
+                editor.setToolTip(why_fixed)
+                hint = QLabel(why_fixed, box)
+                hint.setObjectName(f"{setting.key}-why")
+                hint.setWordWrap(True)
+                hint.setEnabled(False)  # drawn greyed: a note, not a field
+                form.addRow("", hint)
         self.layout_.addStretch(1)
 
     def _group(self, title: str) -> QFormLayout:

@@ -47,16 +47,15 @@ class GeneralPage(SchemaPage):
         return str(self.theme.currentData())
 
     def store(self) -> None:
-        """Settings first; then the start-up entry, only if it changed (its error keeps the
-        dialog open with the sentence shown)."""
-        super().store()
-        if self.autostart is None:
-            return
-        wanted = self.start_at_login.isChecked()
-        try:
+        """The start-up entry first, only if it changed: when that fails (the sentence keeps the
+        dialog open) no setting has changed yet. The setting then records what the system's
+        list says."""
+        if self.autostart is not None:
+            wanted = self.start_at_login.isChecked()
             if wanted != self.autostart.is_enabled():
                 self.autostart.set_enabled(wanted)
-        finally:  # the setting records what the system's list now says, failed or not
+        super().store()
+        if self.autostart is not None:
             self.settings.set(START_AT_LOGIN, self.autostart.is_enabled())
 
     def revert_theme(self) -> None:

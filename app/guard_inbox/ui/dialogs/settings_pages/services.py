@@ -1,4 +1,4 @@
-"""What the pages that show live data (accounts, the queue) need from the window."""
+"""What a page that shows live data (the queue) needs from the window."""
 
 from __future__ import annotations
 
