@@ -233,9 +233,10 @@ class ScanService:
     def _read_in_processes(
         self, job: Job, source: RawMailSource, shutting_down: threading.Event
     ) -> None:
-        """Newest first, chunks parsed and extracted in the pool; each chunk's results stored
-        in one transaction as it comes back, in the order the chunks were read. The total is
-        unknown (0) until the source has been read to its end."""
+        """Newest first, chunks parsed and extracted in the pool; results stored in the order
+        the chunks were read, the first chunk's at once, then a checkpoint (one transaction)
+        every 50 messages or 0.5 s as in the thread. The total is unknown (0) until the source
+        has been read to its end."""
         assert self.pool is not None
         progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic)
         progress.flush(force=True)
@@ -257,16 +258,17 @@ class ScanService:
                     future, chunk = in_flight.popleft()
                     for item, result in self._results(future, chunk):
                         progress.add(item, result)
-                    progress.flush()
+                    if progress.scanned == job.scanned or progress.due():
+                        progress.flush()  # the first chunk at once, then the usual checkpoints
                 if shutting_down.is_set():
                     progress.flush(force=True)
                     raise ScanInterrupted()
                 if progress.due():
-                    progress.flush(force=True)  # the heartbeat, and where a cancel is seen
+                    progress.flush(force=True)  # results, the heartbeat, and a cancel seen
         finally:
             for future, _ in in_flight:
                 future.cancel()
-        progress.total = progress.scanned
+        progress.total = progress.scanned + len(progress.pending)
         progress.flush(force=True)
 
     def _submit(self, chunk: list[RawMail | UnreadableMessage]) -> Future[list[ChunkResult]]:
