@@ -116,6 +116,7 @@ bench: system-deps venv
 	$(BIN)/python benchmarks/parse_extract.py
 	$(BIN)/python benchmarks/checkpoint.py
 	$(BIN)/python benchmarks/ui_load.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/overview.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/ui.py
 
 # The reliability suite at full size (20 kill -9 trials, 1,000 fuzzed messages, ...) and its table.

@@ -25,7 +25,7 @@ from guard_inbox.storage.clock import to_db, utcnow
 from guard_inbox.storage.db import Database, open_database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository, ScanResult
-from guard_inbox.storage.tables import MessageRow
+from guard_inbox.storage.tables import CodeRow, MessageRow
 
 Checkpoint = Callable[[Repository, int, int, Sequence[ScanResult]], object]
 
@@ -63,8 +63,31 @@ def row_by_row(repo: Repository, account_id: int, job_id: int, results: Sequence
                 scanned_at=now, job=job_id,
             )
             for code in codes:
-                repo._upsert_code(account_id, row, code, now)  # the same code path as ours
+                _upsert_code(account_id, row, code, now)
     return None
+
+
+def _upsert_code(account_id: int, message: MessageRow, code: FoundCode, now: datetime) -> None:
+    """One code as checkpoints stored it before they were batched: a lookup, then a create or
+    a save (the rules are the same as storage/scan_writes.py's)."""
+    seen = to_db(message.date) or now
+    key = " ".join(code.merchant.lower().split())
+    row = CodeRow.get_or_none((CodeRow.account == account_id) & (CodeRow.merchant_key == key)
+                              & (CodeRow.code_key == code.code.lower()))
+    if row is None:
+        CodeRow.create(account=account_id, code=code.code, code_key=code.code.lower(),
+                       merchant=code.merchant, merchant_key=key, discount=code.discount,
+                       expires_at=to_db(code.expires), min_spend=code.min_spend, link=code.link,
+                       source=code.source, message=message, first_seen=seen, last_seen=seen)
+        return
+    row.first_seen = min(row.first_seen, seen)
+    if seen >= row.last_seen:
+        row.last_seen, row.message = seen, message
+        row.discount = code.discount or row.discount
+        row.expires_at = to_db(code.expires) or row.expires_at
+        row.link = code.link or row.link
+    row.min_spend = row.min_spend or code.min_spend
+    row.save()
 
 
 def run(database: Database, checkpoint: Checkpoint, results: list[ScanResult], batch: int) -> list[float]:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from guard_inbox.autostart import XdgAutostart, launch_command  # noqa: E402
 from guard_inbox.bootstrap import start_app  # noqa: E402
 from guard_inbox.bootstrap.app_api import BackgroundStart, CoreApi  # noqa: E402
 from guard_inbox.bootstrap.core import Core  # noqa: E402
@@ -27,9 +28,8 @@ from guard_inbox.paths import AppPaths  # noqa: E402
 from guard_inbox.services.messages import load_source_message  # noqa: E402
 from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
 from guard_inbox.settings import Settings  # noqa: E402
-from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog  # noqa: E402
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer  # noqa: E402
-from guard_inbox.ui.main_window import JOBS_TAB, QUEUE_TAB, MainWindow  # noqa: E402
+from guard_inbox.ui.main_window import JOBS_TAB, MainWindow  # noqa: E402
 from mailgen import write_mbox  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -72,6 +72,9 @@ def main() -> int:
         pump(lambda: window.codes.model.total > 10 and not window.codes.model.loading)
         window.codes.table.selectRow(1)
         save(window, "codes")
+        window.tabs.setCurrentWidget(window.overview)
+        pump(lambda: window.overview.overview is not None and not window.overview.loading)
+        save(window, "overview")
 
         big = Path(tmp) / "archive.mbox"
         write_mbox(big, 20000)
@@ -87,10 +90,11 @@ def main() -> int:
         pump(mid_scan, 60)
         window.jobs.table.selectRow(0)
         save(window, "jobs-mid-scan")
-        window.tabs.setCurrentIndex(QUEUE_TAB)
-        window.refresh_queue()
-        pump(lambda: window.queue.values["completed"].text() not in ("–", ""), 10)
-        save(window, "queue")
+        diagnostics = window.open_settings("Diagnostics")
+        queue = diagnostics.diagnostics.queue  # type: ignore[union-attr]
+        pump(lambda: queue.values["completed"].text() not in ("–", ""), 10)
+        save(diagnostics, "diagnostics")
+        diagnostics.reject()
         window.cancel_job(model.job_at(0).id)
 
         code = next(c for c in core.queries.codes() if c.subject)
@@ -99,11 +103,10 @@ def main() -> int:
         viewer.show()
         save(viewer, "source-email")
         viewer.close()
-        dialog = SettingsDialog(core.settings, broker_embedded=True)
-        dialog.resize(640, 420)
-        dialog.show()
+        window.autostart = XdgAutostart(Path(tmp) / "config", launch_command())  # not yours
+        dialog = window.open_settings("General")
         save(dialog, "settings")
-        dialog.close()
+        dialog.reject()
         window.shutdown()
         core.close()
     return 0

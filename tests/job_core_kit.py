@@ -35,6 +35,7 @@ from guard_inbox.jobs.registry import WorkerRegistry
 from guard_inbox.jobs.serializer import JsonSerializer
 from guard_inbox.jobs.tasks import ScanQueue
 from guard_inbox.services.lifecycle import JobLifecycle
+from guard_inbox.services.reading_pool import ReadingPool
 from guard_inbox.services.scan import RetryPolicy, ScanService
 from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.services.workers import new_worker_id
@@ -167,7 +168,9 @@ def job_core(
     stale_after: float = 20.0,
     sources: SourceFactory | None = None,
     extractor: Extractor | None = None,
+    reading: ReadingPool | None = None,
 ) -> Iterator[JobCore]:
+    """``reading``: the processes local scans read in (None: in the scan's thread)."""
     clock = clock or Clock()
     database = open_database("", tmp_path / "jobs.sqlite3")
     migrations.migrate(database)
@@ -183,7 +186,7 @@ def job_core(
     scans = ScanService(
         repository, lifecycle, sources or LocalSourceFactory(), extractor or ExtractionPipeline(),
         retry or RetryPolicy(attempts=3, base_seconds=1.0, factor=2.0),
-        now=clock.now, monotonic=clock.monotonic,
+        now=clock.now, monotonic=clock.monotonic, pool=reading,
     )
     pool = WorkerPool(queue, scans, control, registry, new_worker_id(), threads=1)
     queue.attach_runner(pool.run_job)

@@ -31,50 +31,72 @@ class Setting:
     env: str = ""
     secret: bool = False
     choices: tuple[str, ...] = ()
+    # How the settings dialog shows it, in people's words: a short label, the unit a number is
+    # counted in ("minutes"), and its page ("General", "Advanced"; "" = not in the dialog).
+    label: str = ""
+    unit: str = ""
+    page: str = "Advanced"
 
 
 SCHEMA: tuple[Setting, ...] = (
     Setting("scan.concurrency", int, 5, "Scans run at once by this app's worker threads.",
-            "Scanning", 1, 64),
+            "Scanning", 1, 64, label="Worker threads", unit="threads"),
+    Setting("scan.processes", int, os.cpu_count() or 1, "Processes that read local mailboxes "
+            "(default: one per core; 0 reads in the scan's own thread).", "Scanning", 0, 64,
+            label="Processes reading local mailboxes", unit="processes"),
     Setting("scan.retry_attempts", int, 3, "Retries after a transient failure (network, broker).",
-            "Scanning", 0, 10),
+            "Scanning", 0, 10, label="Retries after a network error", unit="times"),
     Setting("scan.retry_backoff_base", float, 5.0, "Seconds before the first retry.",
-            "Scanning", 0.0, 3600.0),
+            "Scanning", 0.0, 3600.0, label="First retry after", unit="seconds"),
     Setting("scan.retry_backoff_factor", float, 2.0, "Each retry waits this many times longer.",
-            "Scanning", 1.0, 10.0),
+            "Scanning", 1.0, 10.0, label="Each further retry waits", unit="times longer"),
     Setting("scan.interval_minutes", int, 60, "Background scan of every account, in minutes "
-            "(0 turns background scans off).", "Scanning", 0, 7 * 24 * 60),
+            "(0 turns background scans off).", "Background scans", 0, 7 * 24 * 60,
+            label="Scan all accounts every", unit="minutes", page="General"),
     Setting("scan.stale_after_seconds", int, 20, "A running scan whose worker has been silent "
-            "this long is handed to another worker.", "Scanning", 5, 3600),
+            "this long is handed to another worker.", "Scanning", 5, 3600,
+            label="Hand a silent scan over after", unit="seconds", page=""),
     Setting("gmail.query", str, "category:promotions newer_than:365d",
-            "Gmail search that selects the mail to scan.", "Gmail"),
-    Setting("gmail.max_results", int, 500, "Messages per listing page.", "Gmail", 1, 500),
+            "Gmail search that selects the mail to scan.", "Gmail", label="Mail to scan"),
+    Setting("gmail.max_results", int, 500, "Messages per listing page.", "Gmail", 1, 500,
+            label="Messages per listing page", unit="messages", page=""),
     Setting("gmail.batch_size", int, 50, "Calls per batch request (Google advises <= 50).",
-            "Gmail", 1, 100),
+            "Gmail", 1, 100, label="Requests per batch", unit="requests"),
     Setting("gmail.quota_units_per_minute", int, 6000,
             "Per-user Gmail quota budget (6,000 for Cloud projects created since May 2026, "
-            "15,000 for older ones).", "Gmail", 60, 1_000_000),
+            "15,000 for older ones).", "Gmail", 60, 1_000_000,
+            label="Gmail quota", unit="units per minute"),
     Setting("gmail.endpoint", str, "", "Gmail API base URL (blank: Google).", "Gmail",
-            env="GUARD_INBOX_GMAIL_ENDPOINT"),
+            env="GUARD_INBOX_GMAIL_ENDPOINT", label="Gmail API address"),
     Setting("gmail.client_secrets", str, "", "Path of the OAuth client_secret.json.", "Gmail",
-            env="GUARD_INBOX_CLIENT_SECRETS"),
-    Setting("ai.enabled", bool, False, "Ask an AI model about uncertain promotional mail.", "AI"),
+            env="GUARD_INBOX_CLIENT_SECRETS", label="Google sign-in client file"),
+    Setting("ai.enabled", bool, False, "Ask an AI model about uncertain promotional mail.", "AI",
+            label="Ask an AI model about uncertain mail"),
     Setting("ai.base_url", str, "", "OpenAI-compatible endpoint (blank: OpenAI).", "AI",
-            env="OPENAI_BASE_URL"),
-    Setting("ai.model", str, "gpt-4o-mini", "Model name.", "AI"),
-    Setting("ai.all_messages", bool, False, "Send every message, not only uncertain ones.", "AI"),
+            env="OPENAI_BASE_URL", label="Model address"),
+    Setting("ai.model", str, "gpt-4o-mini", "Model name.", "AI", label="Model"),
+    Setting("ai.all_messages", bool, False, "Send every message, not only uncertain ones.", "AI",
+            label="Send every message, not only uncertain ones"),
     Setting("ai.token_budget", int, 3000, "Most tokens of mail text sent per message.", "AI",
-            200, 100_000),
+            200, 100_000, label="Mail text sent per message, at most", unit="tokens"),
     Setting("ai.timeout_seconds", float, 20.0, "Give up on the model after this long.", "AI",
-            1.0, 600.0),
-    Setting("notify.enabled", bool, True, "Notify about new and expiring codes.", "Notifications"),
+            1.0, 600.0, label="Give up on the model after", unit="seconds"),
+    Setting("notify.enabled", bool, True, "Notify about new and expiring codes.", "Notifications",
+            label="Notify me about new and expiring codes", page="General"),
     Setting("notify.expiring_days", int, 3, "Warn this many days before a code expires.",
-            "Notifications", 0, 60),
-    Setting("ui.start_minimised", bool, False, "Start in the tray.", "Window"),
-    Setting("broker.url", str, "", "Redis URL (blank: Guard Inbox runs its own).", "Advanced",
-            env="REDIS_URL", secret=True),
-    Setting("database.url", str, "", "Database URL (blank: SQLite in the data dir).", "Advanced",
-            env="DATABASE_URL", secret=True),
+            "Notifications", 0, 60, label="Warn about a code", unit="days before it expires",
+            page="General"),
+    Setting("ui.theme", str, "system", "Light or dark colours, or the system's choice.",
+            "Appearance", choices=("system", "light", "dark"), label="Theme", page="General"),
+    Setting("ui.start_at_login", bool, False, "Start Guard Inbox when you log in (the system's "
+            "own start-up list holds the truth; this records the choice).", "Start-up",
+            label="Start Guard Inbox when I log in", page="General"),
+    Setting("ui.start_minimised", bool, False, "Start in the tray.", "Start-up",
+            label="Start in the tray, without the window", page="General"),
+    Setting("broker.url", str, "", "Redis URL (blank: Guard Inbox runs its own).", "Connections",
+            env="REDIS_URL", secret=True, label="Redis URL"),
+    Setting("database.url", str, "", "Database URL (blank: SQLite in the data dir).",
+            "Connections", env="DATABASE_URL", secret=True, label="Database URL"),
 )
 
 _BY_KEY = {s.key: s for s in SCHEMA}

@@ -116,10 +116,10 @@ def api(tmp_path: Path) -> Iterator[CoreApi]:
 
 
 def final(api: CoreApi, job_id: int) -> Any:
-    last = None
-    for job in api.follow(job_id):
-        last = job
-    return last
+    """The job's row once it ended (followed to its end; the row, not the last event)."""
+    for _ in api.follow(job_id):
+        pass
+    return api.job(job_id)
 
 
 def test_a_down_server_is_retried_and_a_changed_password_fails_once(
@@ -139,7 +139,7 @@ def test_a_down_server_is_retried_and_a_changed_password_fails_once(
         fixed = api.find_account(server.user)
         assert fixed is not None and fixed.status is AccountStatus.NEEDS_RECONNECT
     # The server is gone now.
-    down = api.job(final(api, api.scan([account.id]).jobs[0].id).id)  # the row, not an event
+    down = final(api, api.scan([account.id]).jobs[0].id)
     assert down is not None and down.state is JobState.FAILED and down.attempts == 3
     assert "cannot be reached" in down.error and "gave up after 3 attempts" in down.error
 
@@ -220,3 +220,38 @@ def test_browser_sign_in_adds_an_xoauth2_account(tmp_path: Path) -> None:
         with pytest.raises(KnownError, match="cancelled"):
             api.sign_in_imap(settings, oauth.client_id, show_url=lambda url: None, cancel=cancel)
     core.close()
+
+
+def test_cli_refuses_what_cannot_work_before_connecting(tmp_path: Path) -> None:
+    import io
+
+    from guard_inbox.cli import Cli, parse
+
+    paths = AppPaths(tmp_path / "data").ensure()
+    store = FileTokenStore(tmp_path / "secrets.json")
+    factory = ImapSourceFactory(store, LocalSourceFactory(), timeout=5)
+    core = Core(paths, Settings(paths.settings_file, env={}), factory, ExtractionPipeline())
+    core.open_database()
+    api = CoreApi(core, imap=lambda: ImapAccounts(core.repository, store, factory))
+
+    def run(*argv: str) -> tuple[int, str]:
+        err = io.StringIO()
+        return Cli(api, io.StringIO(), err).run(parse(["accounts", "add-imap", *argv])), err.getvalue()
+
+    empty, pw = tmp_path / "empty.txt", tmp_path / "pw.txt"
+    empty.write_text("\n")
+    pw.write_text("secret\n")
+    try:
+        status, said = run("--host", "outlook.office365.com", "--user", "a@outlook.com",
+                           "--password-file", str(pw))
+        assert status == 1 and "2024" in said and "--oauth-token-file" in said
+        status, said = run("--host", "imap.example.com", "--security", "none", "--user", "a",
+                           "--password-file", str(pw))
+        assert status == 1 and "only over TLS" in said
+        assert run("--host", "h", "--user", "a", "--password-file", str(empty))[1].strip().endswith(
+            "is empty.")
+        assert "does not exist" in run("--host", "h", "--user", "a", "--password-file",
+                                       str(tmp_path / "nope"))[1]
+        assert api.accounts() == [] and not (tmp_path / "secrets.json").exists()
+    finally:
+        core.close()

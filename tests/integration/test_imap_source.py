@@ -136,3 +136,10 @@ def test_tls_and_starttls_with_the_servers_certificate(tls_server: imap_kit.Dove
     untrusted = ImapSettings("127.0.0.1", tls_server.user, port, security)
     with pytest.raises(PermanentError, match="cannot be trusted"):
         connect(untrusted, imap_kit.PASSWORD, timeout=10)
+
+
+def test_a_plain_only_server_is_refused_for_starttls_and_ssl(server: imap_kit.Dovecot) -> None:
+    with pytest.raises(PermanentError, match="does not offer STARTTLS"):
+        connect(ImapSettings("127.0.0.1", server.user, server.port, Security.STARTTLS), "x", timeout=5)
+    with pytest.raises(PermanentError, match="did not speak TLS"):
+        connect(ImapSettings("127.0.0.1", server.user, server.port, Security.SSL), "x", timeout=5)

@@ -16,7 +16,6 @@ from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import Account, AccountStatus, JobState
 from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
-from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
 from guard_inbox.ui.main_window import MainWindow
 from mailgen import write_mbox
 
@@ -150,11 +149,9 @@ def test_the_settings_accounts_page_pauses_and_removes(
 ) -> None:
     write_mbox(tmp_path / "demo.mbox", 3)
     [demo] = added(qtbot, window, tmp_path / "demo.mbox")
-    page = AccountsPage(window.account_actions)
-    dialog = SettingsDialog(core.settings, broker_embedded=True, accounts_page=page)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    assert dialog.tabs.tabText(0) == "Accounts" and dialog.tabs.currentWidget() is page
+    dialog = window.open_settings("Accounts")  # the window's own dialog, with the acting page
+    page = dialog.accounts
+    assert isinstance(page, AccountsPage) and dialog.current_page() is page
     qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=5000)
     assert not page.pause_button.isEnabled()
     page.table.selectRow(0)

@@ -130,3 +130,52 @@ def test_add_from_the_welcome_view_choose_a_folder_then_fix_a_revoked_password(
     qtbot.mouseClick(fix.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not fix.isVisible(), timeout=10000)
     assert api.accounts()[0].status is AccountStatus.OK
+
+
+def test_outlook_signs_in_with_microsoft_from_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
+    """The Outlook preset's sign-in against the fake OAuth server (the browser played by
+    FakeBrowser), then XOAUTH2 logins to a Dovecot that checks tokens with that server."""
+    from fakes import FakeBrowser, FakeGoogleOAuth
+    from fakes.introspection import FakeIntrospection
+    from guard_inbox.mail.imap.signin import OAuthClient
+
+    tokens: set[str] = set()
+    paths = AppPaths(tmp_path / "data").ensure()
+    store = FileTokenStore(tmp_path / "secrets.json")
+    factory = ImapSourceFactory(store, LocalSourceFactory(), timeout=10)
+    core = Core(paths, Settings(paths.settings_file, env={}), factory, ExtractionPipeline())
+    core.open_queue()
+    browser = FakeBrowser()
+    with FakeGoogleOAuth(valid_tokens=tokens) as oauth, \
+            FakeIntrospection(tokens, imap_kit.USER) as introspection, \
+            imap_kit.dovecot(introspection_url=introspection.url) as server:
+        def client(client_id: str) -> OAuthClient:
+            return OAuthClient(client_id, oauth.auth_uri, oauth.token_uri, "https://mail.google.com/",
+                               oauth.client_secret)
+
+        server.add_messages([imap_kit.promo(i) for i in range(2)])
+        api = CoreApi(core, start=BackgroundStart(lambda: start_app(core)),
+                      imap=lambda: ImapAccounts(core.repository, store, factory, oauth_client=client))
+        window = MainWindow(api, core.settings, tmp_path / "window.ini")
+        qtbot.addWidget(window)
+        window.show()
+        window.start_background()
+        try:
+            qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
+            window.account_actions.add_imap("outlook")
+            dialog = dialog_of(window)
+            dialog.open_browser = browser.open
+            dialog.user.setText(server.user)
+            dialog.client_id.setText(oauth.client_id)
+            dialog.host.setText("127.0.0.1")
+            dialog.security.setCurrentIndex(dialog.security.findData(Security.NONE.value))
+            dialog.port.setValue(server.port)
+            qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
+            assert oauth.pkce_verified == 1
+            qtbot.waitUntil(lambda: len(api.codes()) == 2, timeout=30000)
+            assert api.imap_settings(server.user).provider == "outlook"
+        finally:
+            browser.join(10)
+            window.shutdown()
+            core.close()

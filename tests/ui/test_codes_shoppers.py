@@ -14,7 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
+from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import AccountKind, CodeQuery, FoundCode, MailMessage
+from guard_inbox.services.api import Changes
 from guard_inbox.ui.format import local_date
 from guard_inbox.ui.models.codes_model import (
     CODE,
@@ -222,3 +224,23 @@ def test_a_small_window_keeps_the_columns_that_matter_whole(
     view.grab().save(str(SHOTS / "codes-1000.png"))
     expires = str(view.model.data(view.model.index(0, EXPIRES)))
     assert expires == local_date(NOW + timedelta(days=1), local_now())
+
+
+def test_a_mark_that_cannot_be_stored_is_taken_back_and_said(
+    qtbot: QtBot, core: Core, tasks: TaskManager
+) -> None:
+    seed(core)
+
+    def read_only(_code_id: int, _used: bool) -> Changes:
+        raise KnownError("The database is read-only.")
+
+    view = CodesView(core.queries, tasks, read_only)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.model.is_loaded(0) and not view.model.loading, timeout=10000)
+    view.table.selectRow(0)
+    with qtbot.waitSignal(view.status_message, timeout=5000) as blocker:
+        view.mark_used_action.trigger()
+    assert blocker.args == ["Could not update ZIMA15: The database is read-only."]
+    box = view.model.data(view.model.index(0, USED), Qt.ItemDataRole.CheckStateRole)
+    assert box == Qt.CheckState.Unchecked and not view.marker.stack.canUndo()

@@ -113,14 +113,14 @@ def test_layout_and_view_state_come_back_next_run(qtbot: QtBot, api: CoreApi, co
     first = MainWindow(api, core.settings, state)
     qtbot.addWidget(first)
     first.resize(700, 500)  # inside the offscreen screen (800 x 600): restoring clamps to it
-    first.tabs.setCurrentIndex(2)
+    first.tabs.setCurrentIndex(1)
     first.codes.filter.setCurrentIndex(2)
     first.codes.table.horizontalHeader().resizeSection(1, 217)
     first.shutdown()
 
     second = MainWindow(api, core.settings, state)
     qtbot.addWidget(second)
-    assert second.tabs.currentIndex() == 2
+    assert second.tabs.currentIndex() == 1
     assert second.codes.filter.currentIndex() == 2
     assert second.codes.table.horizontalHeader().sectionSize(1) == 217
     assert (second.width(), second.height()) == (700, 500)

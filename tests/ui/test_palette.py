@@ -43,3 +43,34 @@ def test_status_colours_are_readable_on_the_current_background(app_palette: QApp
     assert palette.is_dark() is (window == "#1e1e1e")
     for colour in (palette.danger(), palette.success()):
         assert contrast(colour, background) >= 3.0, (colour.name(), background.name())
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_chosen_theme_applies_at_once_and_system_gives_the_platform_look_back(
+    app_palette: QApplication, theme: str
+) -> None:
+    system_window = app_palette.palette().color(QPalette.ColorRole.Window)
+    system_style = app_palette.style().name()
+    try:
+        palette.apply_theme(theme)
+        window = app_palette.palette().color(QPalette.ColorRole.Window)
+        text = app_palette.palette().color(QPalette.ColorRole.WindowText)
+        assert palette.current_theme() == theme
+        assert palette.is_dark() is (theme == "dark")
+        assert (window.lightness() < 128) is (theme == "dark")
+        assert contrast(window, text) >= 7.0  # body text stays easy to read in either theme
+        for colour in (palette.danger(), palette.success()):
+            base = app_palette.palette().color(QPalette.ColorRole.Base)
+            assert contrast(colour, base) >= 3.0, (theme, colour.name())
+    finally:
+        palette.apply_theme("system")
+    assert palette.current_theme() == "system"
+    assert app_palette.palette().color(QPalette.ColorRole.Window) == system_window
+    assert app_palette.style().name() == system_style
+
+
+def test_an_unknown_theme_changes_nothing(app_palette: QApplication) -> None:
+    before = app_palette.palette().color(QPalette.ColorRole.Window)
+    palette.apply_theme("sepia")
+    assert palette.current_theme() == "system"
+    assert app_palette.palette().color(QPalette.ColorRole.Window) == before

@@ -86,7 +86,8 @@ def test_settings_dialog_is_generated_from_the_schema_and_validates(qtbot: QtBot
     dialog = SettingsDialog(settings, broker_embedded=True, save_api_key=saved.append)
     qtbot.addWidget(dialog)
     for key in ("gmail.query", "scan.interval_minutes", "scan.concurrency", "ai.enabled",
-                "ai.base_url", "ai.model", "notify.enabled", "ui.start_minimised", "broker.url"):
+                "ai.base_url", "ai.model", "notify.enabled", "ui.start_minimised", "broker.url",
+                "ui.theme", "ui.start_at_login"):
         assert key in dialog.editors, key
     assert not dialog.editors["broker.url"].isEnabled()  # read-only while Redis is embedded
     dialog.editors["scan.concurrency"].setValue(8)

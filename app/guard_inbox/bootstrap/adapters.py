@@ -76,6 +76,11 @@ class LazyPipeline:
         self._pipeline: ExtractionPipeline | None = None
         self._lock = threading.Lock()
 
+    @property
+    def rules_only(self) -> bool:
+        """No AI layer: local scans may read in processes that build the same pipeline."""
+        return self._ai is None
+
     def _get(self) -> ExtractionPipeline:
         with self._lock:
             if self._pipeline is None:

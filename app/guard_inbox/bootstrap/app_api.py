@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import (
     Account,
     AccountKind,
+    AccountStatus,
     CodeQuery,
     FoundCode,
     Job,
@@ -25,6 +27,7 @@ from guard_inbox.domain.models import (
     QueueStats,
     StoredCode,
 )
+from guard_inbox.domain.overview import Overview
 from guard_inbox.services.accounts import add_local_mailbox, locate_local_mailbox
 from guard_inbox.services.api import (
     NOTHING,
@@ -36,7 +39,9 @@ from guard_inbox.services.api import (
 )
 from guard_inbox.services.export import write_csv
 from guard_inbox.services.messages import load_source_message, read_message_file
+from guard_inbox.services.overview import read_overview
 from guard_inbox.storage.accounts import AccountStore
+from guard_inbox.storage.overview_queries import OverviewQueries
 
 if TYPE_CHECKING:
     from guard_inbox.services.gmail_accounts import GmailAccounts
@@ -119,6 +124,9 @@ class CoreApi:
     def codes(self, query: CodeQuery | None = None) -> list[StoredCode]:
         return self._core.queries.codes(query)
 
+    def overview(self, now: datetime | None = None, days: int = 30) -> Overview:
+        return read_overview(OverviewQueries(self._core.repository.database), now, days)
+
     def load_message(self, code: StoredCode) -> MailMessage:
         return load_source_message(self._core.repository, self._core.sources, code)
 
@@ -154,7 +162,7 @@ class CoreApi:
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
         control = self._core.control
-        ids = list(account_ids) or [a.id for a in self.accounts() if not a.paused]
+        ids = list(account_ids) or [a.id for a in self.accounts() if _scanned_by(a, trigger)]
         return Changes(jobs=tuple(control.start_scan(i, priority, trigger) for i in ids))
 
     def cancel(self, job_id: int) -> Changes:
@@ -207,7 +215,7 @@ class CoreApi:
         if account.kind is AccountKind.GMAIL and self._gmail_factory is not None:
             self._gmail_accounts().token_store.delete(account.address)
         if account.kind is AccountKind.IMAP and self._imap_factory is not None:
-            self._imap_accounts().forget(account.address)  # the password goes with the account
+            self._imap_accounts().forget(account.address)  # its password or OAuth grant
         return account, Changes(codes=True, accounts=True)
 
     def export_csv(self, path: Path, query: CodeQuery | None = None) -> int:
@@ -277,8 +285,13 @@ class CoreApi:
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
 
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        return self._imap_accounts().remove(address), Changes(codes=True, accounts=True)
+
+def _scanned_by(account: Account, trigger: str) -> bool:
+    """Scan all leaves paused accounts out; a scheduled scan also those with a problem (a
+    missing mailbox, a withdrawn sign-in), which would only fail again until the user acts."""
+    if account.paused:
+        return False
+    return trigger != "scheduled" or account.status is AccountStatus.OK
 
 
 def _job_changed(job: Job | None) -> Changes:

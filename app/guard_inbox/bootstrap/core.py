@@ -21,6 +21,7 @@ from guard_inbox.domain.ports import Extractor, SourceFactory
 from guard_inbox.paths import AppPaths
 from guard_inbox.services.lifecycle import JobLifecycle
 from guard_inbox.services.queries import Queries
+from guard_inbox.services.reading_pool import ReadingPool
 from guard_inbox.services.scan import RetryPolicy, ScanService
 from guard_inbox.services.workers import new_worker_id
 from guard_inbox.settings import Settings
@@ -194,7 +195,12 @@ class Core:
             base_seconds=float(self.settings.get("scan.retry_backoff_base")),
             factor=float(self.settings.get("scan.retry_backoff_factor")),
         )
-        return ScanService(self.repository, lifecycle, self.sources, self.extractor, policy)
+        pool = None
+        if getattr(self.extractor, "rules_only", False):  # the AI layer stays in this process
+            pool = ReadingPool(int(self.settings.get("scan.processes")))
+            self._on_close("reading processes", pool.close)
+        return ScanService(self.repository, lifecycle, self.sources, self.extractor, policy,
+                           pool=pool)
 
     @property
     def broker(self) -> BrokerInfo:

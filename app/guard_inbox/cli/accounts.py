@@ -1,5 +1,5 @@
 """`accounts list|add|add-imap|connect|connect-outlook|rename|pause|resume|locate|remove`:
-mail accounts from the command line."""
+accounts from the command line."""
 
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def _change(api: AppApi, console: Console, args: argparse.Namespace, account: Ac
         api.remove_account(account.id, keep_codes=args.keep_codes)
         kept = (f"its {account.code_count} codes stay in the list" if args.keep_codes
                 else f"its {account.code_count} codes were deleted")
-        token = {"gmail": " and deleted its token",
-                 "imap": " and deleted its saved password"}.get(account.kind.value, "")
+        token = {"gmail": " and deleted its token", "imap": " and deleted its saved password"}.get(
+            account.kind.value, "")
         console.say(f"Removed {account.label}{token}; {kept}.")
 
 

@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = acc.add_parser("list", help="connected accounts and mailboxes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     which = "the account's address, name or #id (as `accounts list` shows them)"
-    remove = acc.add_parser("remove", help="remove an account (a Gmail one's token too)")
+    remove = acc.add_parser("remove", help="remove an account (its Gmail token or IMAP password too)")
     remove.add_argument("account", metavar="ACCOUNT", help=which)
     remove.add_argument("--keep-codes", action="store_true",
                         help="keep the codes it found in the codes list")

@@ -70,6 +70,16 @@ class MailMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class RawMail:
+    """One message's bytes as its source holds them, not yet parsed: what a local scan hands to
+    the reading processes, so that parsing runs beside the scan rather than on its thread."""
+
+    provider_id: str
+    data: bytes
+    mbox: bool = False  # an mbox entry: From_ line and >From quoting still on
+
+
+@dataclass(frozen=True, slots=True)
 class UnreadableMessage:
     """A message the source could not decode; recorded and skipped, never fatal."""
 
@@ -260,3 +270,6 @@ class CodeQuery:
     # Codes answered whatever the status filter says: one just marked used stays on screen
     # (checked, greyed) instead of vanishing under the pointer, until the question changes.
     keep_ids: tuple[int, ...] = ()
+    # Codes expiring in [start, end) (aware instants), e.g. one local day the Overview's
+    # timeline was clicked on; None: no such limit.
+    expires_between: tuple[datetime, datetime] | None = None

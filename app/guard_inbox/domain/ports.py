@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from guard_inbox.domain.models import (
     Account,
@@ -11,6 +11,7 @@ from guard_inbox.domain.models import (
     FoundCode,
     JobEvent,
     MailMessage,
+    RawMail,
     UnreadableMessage,
 )
 
@@ -28,6 +29,16 @@ class MailSource(Protocol):
 
     def sync_state(self) -> str:
         """Opaque cursor to store after a full scan (Gmail's historyId); '' if none."""
+        ...
+
+
+@runtime_checkable
+class RawMailSource(MailSource, Protocol):
+    """A source that can hand out its messages unparsed, so parsing can run in other processes
+    (local files: the bytes are here; a Gmail message has to be fetched first)."""
+
+    def raw_newest_first(self, already_scanned: frozenset[str]) -> Iterator[RawMail | UnreadableMessage]:
+        """Messages not in ``already_scanned``, newest first, each id once."""
         ...
 
 

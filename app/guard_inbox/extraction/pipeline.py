@@ -49,6 +49,12 @@ class ExtractionPipeline:
             tuple(layers) if layers is not None else (MarkupExtractor(), RuleExtractor())
         )
         self._ai = ai
+        self._default_layers = layers is None
+
+    @property
+    def rules_only(self) -> bool:
+        """The default layers and no AI: the pipeline a reading process builds for itself."""
+        return self._default_layers and self._ai is None
 
     @staticmethod
     def _document(message: MailMessage) -> Document | None:

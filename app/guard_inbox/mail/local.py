@@ -8,13 +8,10 @@ each message is read again only when it is fetched.
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
-import re
 import stat
 from collections.abc import Iterator, Sequence
-from io import FileIO
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,24 +21,19 @@ from guard_inbox.domain.errors import (
     SourceUnavailable,
     TransientError,
 )
-from guard_inbox.domain.models import AccountKind, MailMessage, UnreadableMessage
-from guard_inbox.mail.mime import message_id_of, parse_message, provider_id_for
+from guard_inbox.domain.models import AccountKind, MailMessage, RawMail, UnreadableMessage
+from guard_inbox.mail.mbox import HEAD as _HEAD
+from guard_inbox.mail.mbox import MAX_MESSAGE_BYTES as _MAX_MESSAGE_BYTES
+from guard_inbox.mail.mbox import id_if_whole_header as _id_if_whole_header
+from guard_inbox.mail.mbox import mbox_entry as _mbox_entry
+from guard_inbox.mail.mbox import message_starts as _message_starts
+from guard_inbox.mail.mbox import newest_first
+from guard_inbox.mail.mbox import read_exactly as _read_exactly
+from guard_inbox.mail.mbox import too_big as _too_big
+from guard_inbox.mail.mbox import unwrap as _unwrap
+from guard_inbox.mail.mime import parse_message, provider_id_for
 
 _log = logging.getLogger(__name__)
-
-_BLOCK = 8 * 1024 * 1024
-_HEAD = 16 * 1024
-_MAX_MESSAGE_BYTES = 200 * 1024 * 1024
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_CANDIDATE = re.compile(rb"^From [^\n]*", re.MULTILINE)
-# A From_ line carries an asctime-like date; requiring month, time and year keeps an unescaped
-# "From here on..." body line from splitting a message in two.
-_SEPARATOR = re.compile(
-    rb"^From \S+.*?\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
-    rb".*?\b\d{1,2}:\d{2}\b.*?\b\d{4}\b"
-)
-_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
-
 
 class LocalMailbox:
     """The MailSource for an mbox file or a folder of .eml files (found recursively)."""
@@ -103,6 +95,32 @@ class LocalMailbox:
 
     def sync_state(self) -> str:
         return ""
+
+    def raw_newest_first(self, already_scanned: frozenset[str]) -> Iterator[RawMail | UnreadableMessage]:
+        """Messages not yet scanned as raw bytes, newest first, for parsing elsewhere (the
+        reading processes). An mbox is read once, from its end; a folder by file age."""
+        self.detect_kind(self._path)
+        try:
+            if self._kind is AccountKind.MBOX:
+                yield from newest_first(self._path, already_scanned)
+            else:
+                yield from self._raw_files(already_scanned)
+        except OSError as exc:
+            raise _open_error(self._path, exc) from exc
+
+    def _raw_files(self, already_scanned: frozenset[str]) -> Iterator[RawMail | UnreadableMessage]:
+        found: dict[str, tuple[float, Path]] = {}
+        for pid, file in self._scan_files():
+            if pid not in already_scanned and pid not in found:
+                try:
+                    found[pid] = (file.stat().st_mtime, file)
+                except OSError:
+                    found[pid] = (0.0, file)
+        self._files = {pid: file for pid, (_, file) in found.items()}
+        self._indexed = True
+        for pid in sorted(found, key=lambda p: found[p][0], reverse=True):
+            raw = self._read_file(pid)
+            yield raw if isinstance(raw, UnreadableMessage) else RawMail(pid, raw)
 
     # -- listing --------------------------------------------------------------------------------
 
@@ -193,24 +211,24 @@ class LocalMailbox:
 
     def _fetch_files(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
         for pid in ids:
-            file = self._files.get(pid)
-            if file is None:
-                yield UnreadableMessage(pid, "This message is no longer in the folder.")
-                continue
-            try:
-                with _open_regular(file) as handle:
-                    raw = handle.read(_MAX_MESSAGE_BYTES + 1)  # the cap holds if it grew since
-                if len(raw) > _MAX_MESSAGE_BYTES:
-                    yield UnreadableMessage(pid, _too_big(file.stat().st_size))
-                    continue
-            except NotAFile as exc:
-                yield UnreadableMessage(pid, f"{file} is {exc.strerror}, not a mail file; skipped.")
-                continue
-            except OSError as exc:
-                self._check_still_there()
-                yield UnreadableMessage(pid, f"Could not read {file}: {exc.strerror or exc}")
-                continue
-            yield _parse(raw, pid)
+            raw = self._read_file(pid)
+            yield raw if isinstance(raw, UnreadableMessage) else _parse(raw, pid)
+
+    def _read_file(self, pid: str) -> bytes | UnreadableMessage:
+        file = self._files.get(pid)
+        if file is None:
+            return UnreadableMessage(pid, "This message is no longer in the folder.")
+        try:
+            with _open_regular(file) as handle:
+                raw = handle.read(_MAX_MESSAGE_BYTES + 1)  # the cap holds if it grew since
+            if len(raw) > _MAX_MESSAGE_BYTES:
+                return UnreadableMessage(pid, _too_big(file.stat().st_size))
+        except NotAFile as exc:
+            return UnreadableMessage(pid, f"{file} is {exc.strerror}, not a mail file; skipped.")
+        except OSError as exc:
+            self._check_still_there()
+            return UnreadableMessage(pid, f"Could not read {file}: {exc.strerror or exc}")
+        return raw
 
     def _check_still_there(self) -> None:
         """A vanished mailbox is worth a retry later; one unreadable message is not."""
@@ -228,81 +246,6 @@ class LocalMailbox:
             return self._stamp() != self._indexed_stamp
         except OSError as exc:
             raise _open_error(self._path, exc) from exc
-
-
-# -- mbox format --------------------------------------------------------------------------------
-#
-# Our own block scanner instead of ``mailbox.mbox``: the stdlib reads the file line by line in
-# Python to build its table of contents (slow on a 10 GB Takeout), splits on every "From "
-# line, and does not undo ">From " quoting. Here the separators are found by a regex over 8 MB
-# blocks, a From_ line must look like one (see _SEPARATOR), and one level of ">From " quoting
-# is undone on read: right for mboxrd, and for mboxo it only touches quoted "From" lines.
-
-
-def _message_starts(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
-    """(offset, first bytes) of every message, scanning the file in large blocks."""
-    offset, carry, first = 0, b"", True
-    while True:
-        block = handle.read(_BLOCK)
-        buf = carry + block
-        cut = buf.rfind(b"\n") + 1 if block else len(buf)
-        if block and cut == 0:  # one line longer than a block: keep reading
-            carry = buf
-            continue
-        for match in _CANDIDATE.finditer(buf, 0, cut):
-            if first or _SEPARATOR.match(match.group()):
-                first = False
-                start = match.start()
-                stop = buf.find(b"\nFrom ", start + 1, start + _HEAD)
-                yield offset + start, buf[start : stop + 1 if stop >= 0 else start + _HEAD]
-        offset += cut
-        carry = buf[cut:]
-        if not block:
-            return
-
-
-def _read_exactly(handle: BinaryIO | FileIO, size: int) -> bytes:
-    """Unbuffered reads may come back short (network drives); stop only at end of file."""
-    parts: list[bytes] = []
-    while size > 0 and (part := handle.read(size)):
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
-
-
-def _unwrap(chunk: bytes, *, whole: bool) -> bytes:
-    """An mbox entry -> the message: drop the From_ line and undo one level of >From quoting."""
-    newline = chunk.find(b"\n")
-    body = _ESCAPED_FROM.sub(rb"\1", chunk[newline + 1 :] if newline >= 0 else b"")
-    if whole:  # the blank line before the next From_ belongs to the mbox, not the message
-        if body.endswith(b"\r\n\r\n"):
-            body = body[:-2]
-        elif body.endswith(b"\n\n"):
-            body = body[:-1]
-    return body
-
-
-def _mbox_entry(reader: BinaryIO, start: int, head: bytes, end: int) -> tuple[str, tuple[int, int]]:
-    """(id, span) of one mbox entry, reading it whole only if its first bytes do not tell."""
-    if len(head) >= end - start:
-        return provider_id_for(_unwrap(head[: end - start], whole=True)), (start, end)
-    pid = _id_if_whole_header(_unwrap(head, whole=False))
-    if pid is not None:
-        return pid, (start, end)
-    reader.seek(start)
-    if end - start <= _MAX_MESSAGE_BYTES:
-        return provider_id_for(_unwrap(reader.read(end - start), whole=True)), (start, end)
-    digest = hashlib.sha1()  # too big to ever be parsed; any stable id will do
-    for _ in range(0, end - start, _BLOCK):
-        digest.update(reader.read(min(_BLOCK, end - reader.tell())))
-    return "sha1:" + digest.hexdigest(), (start, end)
-
-
-def _id_if_whole_header(start: bytes) -> str | None:
-    """Message-ID from a message's first bytes; None if absent or the header goes on further."""
-    if _HEADER_END.search(start.lstrip()) is None:
-        return None
-    return message_id_of(start)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -362,9 +305,6 @@ def _parse(raw: bytes, pid: str) -> MailMessage | UnreadableMessage:
         _log.exception("parse_message raised on %s", pid)
         return UnreadableMessage(pid, f"Could not decode this message ({type(exc).__name__}).")
 
-
-def _too_big(size: int) -> str:
-    return f"This message is {size // (1024 * 1024)} MB, too large to read."
 
 
 def _open_error(path: Path, exc: OSError) -> KnownError:

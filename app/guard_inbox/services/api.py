@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ from guard_inbox.domain.models import (
     QueueStats,
     StoredCode,
 )
+from guard_inbox.domain.overview import Overview
 
 JobListener = Callable[[JobEvent], None]
 
@@ -99,7 +101,16 @@ class CodeReader(Protocol):
     def codes_by_ids(self, ids: Sequence[int]) -> list[StoredCode]: ...
 
 
-class AppApi(CodeReader, Protocol):
+class OverviewReader(Protocol):
+    """What the Overview tab reads: counts per day, shop and scan, aggregated by the database."""
+
+    def overview(self, now: datetime | None = None, days: int = 30) -> Overview:
+        """Codes expiring on each of the next ``days`` local days, the top shops and the latest
+        scans; ``now`` (aware) fixes the clock and time zone, else the system's."""
+        ...
+
+
+class AppApi(CodeReader, OverviewReader, Protocol):
     """Every call may block (database, Redis, network): the UI makes them off its main thread,
     except ``worker_load``, which reads this process's own counters."""
 
@@ -146,8 +157,8 @@ class AppApi(CodeReader, Protocol):
     # -- changing --------------------------------------------------------------------------
     def scan(self, account_ids: Sequence[int], priority: Priority = Priority.HIGH,
              trigger: str = "manual") -> Changes:
-        """Queues one scan per account (every active, i.e. not paused, account when
-        ``account_ids`` is empty)."""
+        """Queues one scan per account. With no ``account_ids``: every account not paused, and
+        for a "scheduled" trigger only those without a problem to fix (status OK)."""
         ...
 
     def cancel(self, job_id: int) -> Changes: ...
@@ -234,8 +245,4 @@ class AppApi(CodeReader, Protocol):
 
     def imap_settings(self, address: str) -> ImapSettings:
         """The saved settings of an IMAP account (without its password), to fix them."""
-        ...
-
-    def remove_imap(self, address: str) -> tuple[Account, Changes]:
-        """Removes the account, its codes and its saved password."""
         ...

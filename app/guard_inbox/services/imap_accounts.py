@@ -101,13 +101,5 @@ class ImapAccounts:
         return load_profile(self.store, address)[0]
 
     def forget(self, address: str) -> None:
-        """Deletes the saved password or grant of an account removed by the account store."""
+        """Deletes the saved password (or OAuth grant) and settings; the account row is not ours."""
         delete_profile(self.store, address)
-
-    def remove(self, address: str) -> Account:
-        account = self.repository.find_account(address, AccountKind.IMAP)
-        if account is None:
-            raise KnownError(f"No IMAP account {address!r} is added.")
-        delete_profile(self.store, account.address)
-        self.repository.remove_account(account.id)
-        return account

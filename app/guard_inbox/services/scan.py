@@ -10,7 +10,10 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,10 +36,13 @@ from guard_inbox.domain.models import (
     Job,
     JobState,
     MailMessage,
+    RawMail,
     UnreadableMessage,
 )
-from guard_inbox.domain.ports import Extractor, SourceFactory
+from guard_inbox.domain.ports import Extractor, MailSource, RawMailSource, SourceFactory
 from guard_inbox.services.lifecycle import JobLifecycle
+from guard_inbox.services.reading_child import ChunkResult, read_items
+from guard_inbox.services.reading_pool import ReadingPool
 from guard_inbox.storage.repository import Repository, ScanResult
 
 log = logging.getLogger("guard_inbox.jobs")
@@ -45,6 +51,12 @@ FETCH_CHUNK = 50
 PROGRESS_EVERY_MESSAGES = 50
 PROGRESS_EVERY_SECONDS = 0.5
 BUSY_RETRY_SECONDS = 2.0
+# Reading processes: small chunks first, so the newest mail's codes are stored within moments
+# of the start; then chunks big enough that a process spends its time reading, not waiting.
+FIRST_CHUNKS = (8, 16)
+POOL_CHUNK = 40
+IN_FLIGHT_PER_PROCESS = 2
+WAIT_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +104,12 @@ class ScanService:
         retry: RetryPolicy,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        pool: ReadingPool | None = None,
     ) -> None:
-        """``now`` (aware UTC) dates retries; ``monotonic`` paces checkpoints. Tests move both."""
+        """``now`` (aware UTC) dates retries; ``monotonic`` paces checkpoints. Tests move both.
+        ``pool``: processes that read local mail (raw sources); without it, or when it cannot
+        start, every message is read in the scan's own thread."""
+        self.pool = pool
         self.repository = repository
         self.lifecycle = lifecycle
         self.sources = sources
@@ -119,7 +135,8 @@ class ScanService:
             return DONE
         except ScanCancelled:
             latest = self.lifecycle.jobs.get(job.id)
-            done = f"{latest.scanned} of {latest.total}" if latest else "some"
+            done = (f"{latest.scanned} of {latest.total}" if latest and latest.total
+                    else f"{latest.scanned}" if latest else "some")
             self.lifecycle.cancelled(job.id, f"Cancelled by you after {done} messages.", owner)
             return DONE
         except ScanInterrupted:
@@ -178,7 +195,16 @@ class ScanService:
         if account is None or account.removed:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
-        ids = source.list_ids(self.repository.scanned_ids(account.id))
+        if isinstance(source, RawMailSource) and self.pool is not None and self.pool.start():
+            self._read_in_processes(job, source, shutting_down)
+        else:
+            self._read_in_thread(job, source, shutting_down)
+        self.repository.finish_account_scan(account.id, source.sync_state() or None)
+        if account.status is not AccountStatus.OK:
+            self.repository.set_account_status(account.id, AccountStatus.OK)
+
+    def _read_in_thread(self, job: Job, source: MailSource, shutting_down: threading.Event) -> None:
+        ids = source.list_ids(self.repository.scanned_ids(job.account_id))
         progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids),
                              monotonic=self.monotonic)
         progress.flush(force=True)
@@ -192,9 +218,74 @@ class ScanService:
                 if progress.due():
                     progress.flush()
         progress.flush(force=True)
-        self.repository.finish_account_scan(account.id, source.sync_state() or None)
-        if account.status is not AccountStatus.OK:
-            self.repository.set_account_status(account.id, AccountStatus.OK)
+
+    def _read_in_processes(
+        self, job: Job, source: RawMailSource, shutting_down: threading.Event
+    ) -> None:
+        """Newest first, chunks parsed and extracted in the pool; each chunk's results stored
+        in one transaction as it comes back, in the order the chunks were read. The total is
+        unknown (0) until the source has been read to its end."""
+        assert self.pool is not None
+        progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic)
+        progress.flush(force=True)
+        chunks = _chunks(source.raw_newest_first(self.repository.scanned_ids(job.account_id)))
+        in_flight: deque[tuple[Future[list[ChunkResult]], list[RawMail | UnreadableMessage]]] = deque()
+        limit = max(2, self.pool.processes * IN_FLIGHT_PER_PROCESS)
+        read = 0
+        try:
+            while True:
+                while len(in_flight) < limit and (chunk := next(chunks, None)) is not None:
+                    read += len(chunk)
+                    in_flight.append((self._submit(chunk), chunk))
+                if not in_flight:
+                    break
+                if len(in_flight) < limit:  # the whole source is read: the total is known
+                    progress.total = job.scanned + read
+                wait([in_flight[0][0]], timeout=WAIT_SECONDS)
+                while in_flight and in_flight[0][0].done():
+                    future, chunk = in_flight.popleft()
+                    for item, result in self._results(future, chunk):
+                        progress.add(item, result)
+                    progress.flush()
+                if shutting_down.is_set():
+                    progress.flush(force=True)
+                    raise ScanInterrupted()
+                if progress.due():
+                    progress.flush(force=True)  # the heartbeat, and where a cancel is seen
+        finally:
+            for future, _ in in_flight:
+                future.cancel()
+        progress.total = progress.scanned
+        progress.flush(force=True)
+
+    def _submit(self, chunk: list[RawMail | UnreadableMessage]) -> Future[list[ChunkResult]]:
+        assert self.pool is not None
+        raws = [item for item in chunk if isinstance(item, RawMail)]
+        try:
+            return self.pool.submit(raws)
+        except (BrokenProcessPool, RuntimeError):
+            failed: Future[list[ChunkResult]] = Future()
+            failed.set_exception(BrokenProcessPool("the reading processes are gone"))
+            return failed
+
+    def _results(
+        self, future: Future[list[ChunkResult]], chunk: list[RawMail | UnreadableMessage]
+    ) -> Iterator[tuple[MailMessage | UnreadableMessage, Extraction]]:
+        """The chunk's results, read here in the thread if its process died under it."""
+        try:
+            parsed = iter(future.result())
+        except (BrokenProcessPool, CancelledError):
+            log.warning("A reading process stopped; %d messages are read in the scan's thread "
+                        "and the processes restarted", len(chunk))
+            assert self.pool is not None
+            self.pool.restart()
+            raws = [item for item in chunk if isinstance(item, RawMail)]
+            parsed = iter(read_items(raws, self.extractor))
+        for item in chunk:
+            if isinstance(item, UnreadableMessage):
+                yield item, self._extract(item)
+            else:
+                yield next(parsed)
 
     def _extract(self, item: MailMessage | UnreadableMessage) -> Extraction:
         if isinstance(item, UnreadableMessage):
@@ -253,6 +344,19 @@ class _Progress:
             self.ai_tokens = 0
         if self.lifecycle.progress(self.job, self.total, self.scanned, self.found, self.new):
             raise ScanCancelled()
+
+
+def _chunks(items: Iterator[RawMail | UnreadableMessage]) -> Iterator[list[RawMail | UnreadableMessage]]:
+    sizes = iter(FIRST_CHUNKS)
+    size = next(sizes)
+    chunk: list[RawMail | UnreadableMessage] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk, size = [], next(sizes, POOL_CHUNK)
+    if chunk:
+        yield chunk
 
 
 def _sentence(exc: BaseException) -> str:

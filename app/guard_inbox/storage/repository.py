@@ -9,28 +9,22 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from guard_inbox.domain.folding import fold, search_key, search_terms
+from guard_inbox.domain.folding import fold, search_terms
 from guard_inbox.domain.models import (
     DEFAULT_EXPIRING_DAYS,
     Account,
     AccountKind,
     AccountStatus,
     CodeQuery,
-    FoundCode,
-    MailMessage,
     StoredCode,
-    UnreadableMessage,
 )
 from guard_inbox.storage.clock import from_db, to_db, utcnow
 from guard_inbox.storage.db import Database
 from guard_inbox.storage.job_repository import JobRepository
+from guard_inbox.storage.scan_writes import ScanResult, write_results
 from guard_inbox.storage.tables import AccountRow, CodeRow, MessageRow
 
-ScanResult = tuple[MailMessage | UnreadableMessage, Sequence[FoundCode]]
-
-# SQLite builds before 3.32 allow 999 bound parameters per statement; a checkpoint row has 9.
-_ROWS_PER_INSERT = 100
-_IDS_PER_QUERY = 500
+__all__ = ["Repository", "ScanResult"]
 
 
 def _account(row: AccountRow, code_count: int = 0) -> Account:
@@ -47,29 +41,6 @@ def _account(row: AccountRow, code_count: int = 0) -> Account:
         removed=row.removed_at is not None,
         sync_state=str(row.sync_state or ""),
     )
-
-
-def _message_fields(
-    account_id: int, job_id: int, message: MailMessage | UnreadableMessage, now: datetime
-) -> dict[str, object]:
-    """The checkpoint row of one message; an unreadable one keeps its reason."""
-    fields: dict[str, object] = {
-        "account": account_id, "provider_id": message.provider_id, "scanned_at": now,
-        "job": job_id, "date": None, "sender": "", "subject": "", "snippet": "", "error": "",
-    }
-    if isinstance(message, UnreadableMessage):
-        fields["error"] = message.reason[:2000]
-        return fields
-    fields |= {
-        "date": to_db(message.date), "sender": message.sender[:1000],
-        "subject": message.subject[:2000], "snippet": message.snippet[:500],
-        "error": "; ".join(message.defects)[:2000],
-    }
-    return fields
-
-
-def _merchant_key(merchant: str) -> str:
-    return " ".join(merchant.lower().split())
 
 
 class Repository:
@@ -150,76 +121,9 @@ class Repository:
         codes never double. With ``owner`` (the worker running the job) nothing is written, and
         ScanLost raised, once another worker has taken the job over.
         """
-        found = new = 0
-        now = utcnow()
         with self.database.write():
             self._jobs.check_owner(job_id, owner)
-            done = self._checkpointed(account_id, [message.provider_id for message, _ in results])
-            without_codes: list[dict[str, object]] = []
-            for message, codes in results:
-                if message.provider_id in done:
-                    continue
-                done.add(message.provider_id)
-                if not codes:  # most mail: inserted together below, no row id needed
-                    without_codes.append(_message_fields(account_id, job_id, message, now))
-                    continue
-                row = MessageRow.create(**_message_fields(account_id, job_id, message, now))
-                for code in codes:
-                    seen, created = self._upsert_code(account_id, job_id, row, code, now)
-                    found += seen
-                    new += created
-            for start in range(0, len(without_codes), _ROWS_PER_INSERT):
-                MessageRow.insert_many(without_codes[start : start + _ROWS_PER_INSERT]).execute()
-        return found, new
-
-    @staticmethod
-    def _checkpointed(account_id: int, provider_ids: Sequence[str]) -> set[str]:
-        """Which of these messages an earlier checkpoint already holds (one query per 500)."""
-        done: set[str] = set()
-        for start in range(0, len(provider_ids), _IDS_PER_QUERY):
-            query = MessageRow.select(MessageRow.provider_id).where(
-                (MessageRow.account == account_id)
-                & MessageRow.provider_id.in_(provider_ids[start : start + _IDS_PER_QUERY])
-            )
-            done.update(provider_id for (provider_id,) in query.tuples())
-        return done
-
-    @staticmethod
-    def _upsert_code(
-        account_id: int, job_id: int, message: MessageRow, code: FoundCode, now: datetime
-    ) -> tuple[int, int]:
-        """(1, 1) for a new code, (1, 0) for a known one this job had not seen yet, else (0, 0)."""
-        seen = to_db(message.date) or now
-        merchant_key = _merchant_key(code.merchant)
-        row = CodeRow.get_or_none(
-            (CodeRow.account == account_id)
-            & (CodeRow.merchant_key == merchant_key)
-            & (CodeRow.code_key == code.code.lower())
-        )
-        if row is None:
-            CodeRow.create(
-                account=account_id, code=code.code, code_key=code.code.lower(),
-                merchant=code.merchant, merchant_key=merchant_key, discount=code.discount,
-                expires_at=to_db(code.expires), min_spend=code.min_spend, link=code.link,
-                source=code.source, message=message, first_seen=seen, last_seen=seen,
-                search_key=search_key(code.code, code.merchant, code.discount),
-                shop_key=fold(code.merchant),
-                seen_by_job=job_id,
-            )
-            return 1, 1
-        first_this_job = row.seen_by_job != job_id
-        row.seen_by_job = job_id
-        row.first_seen = min(row.first_seen, seen)
-        if seen >= row.last_seen:
-            row.last_seen = seen
-            row.message = message  # the newest mail is the one worth showing
-            row.discount = code.discount or row.discount
-            row.expires_at = to_db(code.expires) or row.expires_at
-            row.link = code.link or row.link
-            row.search_key = search_key(row.code, row.merchant, row.discount)
-        row.min_spend = row.min_spend or code.min_spend
-        row.save()
-        return int(first_this_job), 0
+            return write_results(account_id, job_id, results, utcnow())
 
     # -- reading codes -------------------------------------------------------------
     def _code_select(self, query: CodeQuery, *, rows: bool = True) -> peewee.ModelSelect:
@@ -237,6 +141,9 @@ class Repository:
             select = select.where(_contains(CodeRow.search_key, term))
         if query.shop:
             select = select.where(_contains(CodeRow.shop_key, fold(query.shop)))
+        if query.expires_between is not None:
+            start, end = (to_db(instant) for instant in query.expires_between)
+            select = select.where((CodeRow.expires_at >= start) & (CodeRow.expires_at < end))
         status = _status(query, utcnow())
         if status is not None:
             keep = list(query.keep_ids)

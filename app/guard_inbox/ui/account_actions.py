@@ -122,7 +122,8 @@ class AccountActions:
         box = QMessageBox(QMessageBox.Icon.Question, "Remove account",
                           f"Remove {account.label}?", QMessageBox.StandardButton.NoButton,
                           parent or self._window)
-        more = " Its Gmail sign-in is deleted as well." if account.kind is AccountKind.GMAIL else ""
+        more = {AccountKind.GMAIL: " Its Gmail sign-in is deleted as well.",
+                AccountKind.IMAP: " Its saved password is deleted as well."}.get(account.kind, "")
         box.setInformativeText(f"It has {account.code_count} {noun}. Keep them in the codes list, "
                                f"or delete them with the account?{more}")
         keep = box.addButton("Remove, keep its codes", QMessageBox.ButtonRole.AcceptRole)

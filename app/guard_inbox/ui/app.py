@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from guard_inbox.logs import RingBufferHandler
 from guard_inbox.services.api import AppApi
 from guard_inbox.settings import Settings
+from guard_inbox.ui import palette
 from guard_inbox.ui.crash import install_crash_dialog
 from guard_inbox.ui.dialogs.damaged_database import ask_to_start_afresh
 from guard_inbox.ui.icons import icon
@@ -89,6 +90,7 @@ def run_gui(
     app.setDesktopFileName("guard-inbox")
     app.setWindowIcon(icon("guard-inbox"))
     app.setQuitOnLastWindowClosed(False)  # closing the window keeps the tray app alive
+    palette.apply_theme(str(settings.get("ui.theme")))
     if not self_test and ask_running_instance_to_show(data_dir):
         print("Guard Inbox is already running; its window was brought to the front.")
         return 0

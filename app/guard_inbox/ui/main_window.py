@@ -1,10 +1,11 @@
-"""Main window: accounts, codes, jobs and queue. Thin: actions call services off the main thread."""
+"""Main window: accounts, codes and jobs. Thin: actions call services off the main thread."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,17 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
+from guard_inbox.autostart import for_platform, launch_command
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import Account, AccountKind, Job, JobState, Priority, StoredCode
 from guard_inbox.services.api import AppApi, Changes, Started
 from guard_inbox.settings import Settings
-from guard_inbox.ui import menus, notifier, scan_scope
+from guard_inbox.ui import menus, notifier, palette, scan_scope
 from guard_inbox.ui.account_actions import AccountActions
 from guard_inbox.ui.bridge import EventBridge
 from guard_inbox.ui.changes import ChangeHub
 from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
-from guard_inbox.ui.dialogs.settings_dialog import SettingsDialog
+from guard_inbox.ui.dialogs.settings_dialog import PageServices, SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
 from guard_inbox.ui.icons import icon
 from guard_inbox.ui.mailbox_drop import MailboxDrop
@@ -37,18 +39,17 @@ from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
 from guard_inbox.ui.tray import Tray
 from guard_inbox.ui.views.accounts_panel import AccountsPanel
-from guard_inbox.ui.views.codes_view import CodesView
+from guard_inbox.ui.views.codes_view import VIEW_OPTIONS, CodesView
 from guard_inbox.ui.views.jobs_view import JobsView
-from guard_inbox.ui.views.queue_panel import QueuePanel
+from guard_inbox.ui.views.overview_view import OverviewView
 from guard_inbox.ui.views.status_line import StatusLine
 from guard_inbox.ui.views.welcome import WelcomeView
 from guard_inbox.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
-CODES_TAB, JOBS_TAB, QUEUE_TAB = range(3)
+CODES_TAB, JOBS_TAB = range(2)
 STATUS_REFRESH_MS = 1000
-QUEUE_REFRESH_MS = 2000
 EXPIRY_CHECK_MS = 60 * 60 * 1000
 
 
@@ -63,6 +64,8 @@ class MainWindow(QMainWindow):
         self._kinds: dict[int, AccountKind] = {}
         self._quitting = False
         self._window_state = WindowState(state_file)
+        self.autostart = for_platform(launch_command(state_file.parent))  # start at login
+        self.settings_dialog: SettingsDialog | None = None
         self.account_actions = AccountActions(api, self.tasks, self.hub, self, self._report,
                                               lambda text: self.show_message(text, 8000),
                                               settings=settings, state_file=state_file)
@@ -78,6 +81,9 @@ class MainWindow(QMainWindow):
         self.tray.quit_requested.connect(self.quit)
         self.tray.background_scan_due.connect(self.background_scan)
         self.tray.message_clicked.connect(self.notification_clicked)
+        self.tray.schedule_changed.connect(self._show_schedule)
+        self.status_line.schedule.pause_requested.connect(self.tray.set_paused)
+        self._show_schedule()
         self._restore_state()
 
     # -- construction ----------------------------------------------------------------------
@@ -99,22 +105,22 @@ class MainWindow(QMainWindow):
         self.codes.status_message.connect(self.show_message)
         self.codes.show_source.connect(self.show_source)
         self.codes.demo_requested.connect(self.try_demo)
+        self.overview = OverviewView(self.api, self.tasks, self)
+        self.overview.day_activated.connect(self.show_codes_expiring_on)
+        self.overview.status_message.connect(self.show_message)
         self.jobs_model = JobsModel(self)
         for subscriber in (self.codes.apply_changes, self.jobs_model.apply_changes,
-                           self.accounts.apply_changes, self._on_changes):
+                           self.accounts.apply_changes, self.overview.apply_changes,
+                           self._on_changes):
             self.hub.changed.connect(subscriber)
         self.jobs_model.unknown_job.connect(self._load_job)
         self.jobs = JobsView(self.jobs_model, self)
         self.jobs.cancel_requested.connect(self.cancel_job)
         self.jobs.retry_requested.connect(self.retry_job)
-        self.queue = QueuePanel(self)
-        self.queue.retry_requested.connect(self.retry_job)
-        self.queue.refresh_requested.connect(self.refresh_queue)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.codes, "Codes")
         self.tabs.addTab(self.jobs, "Jobs")
-        self.tabs.addTab(self.queue, "Queue")
-        self.tabs.currentChanged.connect(lambda i: self.refresh_queue() if i == QUEUE_TAB else None)
+        self.tabs.addTab(self.overview, "Overview")
         self.welcome = WelcomeView(self)  # instead of the tabs while there is no account
         self.welcome.connect_gmail.connect(actions.connect_gmail)
         self.welcome.add_mailbox.connect(actions.add_local_mailbox)
@@ -171,8 +177,6 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine(self.statusBar())
         self.status_timer = QTimer(self)
         self.status_timer.timeout.connect(self._update_workers_label)
-        self.queue_timer = QTimer(self)
-        self.queue_timer.timeout.connect(self._queue_tick)
         self.expiry_timer = QTimer(self)
         self.expiry_timer.timeout.connect(self.check_expiring)
 
@@ -191,7 +195,6 @@ class MainWindow(QMainWindow):
         self.scan_action.setEnabled(True)
         self.status_line.show_broker(started.broker.name, started.broker.display)
         self.status_timer.start(STATUS_REFRESH_MS)
-        self.queue_timer.start(QUEUE_REFRESH_MS)
         self.expiry_timer.start(EXPIRY_CHECK_MS)
         self.check_expiring()
         if not self.tray.available:
@@ -269,21 +272,38 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: api.load_message(code),
                        lambda message: SourceViewer(message, code.code, self).show(), self._report)
 
-    def open_settings(self) -> None:
+    def open_settings(self, page: str = "General") -> SettingsDialog:
+        """Window-modal, not exec(): the window keeps painting and the pages load off-thread."""
         api = self.api
 
         def store_key(key: str) -> None:  # the keyring may block on D-Bus: not on this thread
             if key:
                 self.tasks.run(lambda: api.save_ai_key(key), None, self._report)
 
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        services = PageServices(api, self.tasks, self.hub.publish, self._report)
         dialog = SettingsDialog(self.settings, broker_embedded=self._embedded(),
-                                save_api_key=store_key,
+                                save_api_key=store_key, services=services,
+                                autostart=self.autostart,
                                 accounts_page=AccountsPage(self.account_actions), parent=self)
-        if dialog.exec():
-            self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
-            self.codes.set_expiring_days(int(self.settings.get("notify.expiring_days")))
-            self.show_message("Settings saved. Worker threads change on the next start.")
-        dialog.deleteLater()  # with its accounts page, which follows the change hub
+        dialog.accepted.connect(self._settings_saved)
+        dialog.show_page(page)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self) -> None:
+        self.tray.set_interval(int(self.settings.get("scan.interval_minutes")))
+        self.codes.set_expiring_days(int(self.settings.get("notify.expiring_days")))
+        palette.apply_theme(str(self.settings.get("ui.theme")))
+        self.show_message("Settings saved. Worker threads change on the next start.")
+
+    def _show_schedule(self) -> None:
+        self.status_line.show_schedule(self.tray.next_scan(), paused=self.tray.paused,
+                                       interval_minutes=self.tray.interval_minutes)
+        plain = self.status_line.schedule.plain
+        self.tray.icon.setToolTip(f"Guard Inbox — {plain}" if plain else "Guard Inbox")
 
     def _embedded(self) -> bool:
         return not self.settings.get("broker.url")
@@ -336,6 +356,13 @@ class MainWindow(QMainWindow):
                 account_list.clearSelection()  # the notification covers every account
             self.codes.show_expiring()
 
+    def show_codes_expiring_on(self, day: date) -> None:
+        """A day clicked on the Overview's timeline: the codes list, limited to that day."""
+        self.tabs.setCurrentIndex(CODES_TAB)
+        for account_list in self.accounts.findChildren(QAbstractItemView):
+            account_list.clearSelection()  # the timeline counts every account's codes
+        self.codes.show_expiring_on(day)
+
     def refresh_accounts(self) -> None:
         self.tasks.run(self.api.accounts, self._show_accounts)
 
@@ -354,15 +381,6 @@ class MainWindow(QMainWindow):
     def _update_workers_label(self) -> None:
         load = self.api.worker_load()  # in-process counters: no I/O
         self.status_line.show_workers(load.busy, load.threads)
-
-    def _queue_tick(self) -> None:
-        if self.tabs.currentIndex() == QUEUE_TAB and self.isVisible():
-            self.refresh_queue()
-
-    def refresh_queue(self) -> None:
-        api = self.api
-        self.tasks.run(lambda: (api.queue_stats(), api.broker().display),
-                       lambda result: self.queue.show_stats(*result))
 
     # -- window life -------------------------------------------------------------------------------
     def bring_to_front(self) -> None:
@@ -393,15 +411,17 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self._window_state.save(self, self.splitter, self.tabs, self.codes.filter.currentIndex(),
                                 self.codes.table.horizontalHeader())
+        self._window_state.set_flags("codes_view", self.codes.view_options())
 
     def _restore_state(self) -> None:
         codes_filter = self._window_state.restore(self, self.splitter, self.tabs,
                                                   self.codes.table.horizontalHeader(), CODES_TAB)
         self.codes.filter.setCurrentIndex(codes_filter)
+        self.codes.set_view_options(self._window_state.flags("codes_view", list(VIEW_OPTIONS)))
 
     def shutdown(self) -> None:
         self._save_state()
-        for timer in (self.status_timer, self.queue_timer, self.expiry_timer):
+        for timer in (self.status_timer, self.expiry_timer):
             timer.stop()
         self.tray.hide()
         if self.bridge is not None:

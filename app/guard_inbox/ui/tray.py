@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -25,6 +26,7 @@ class Tray(QObject):
     quit_requested = Signal()
     background_scan_due = Signal()
     message_clicked = Signal(str)  # the kind given to the notification the user clicked
+    schedule_changed = Signal()  # interval, pause or the next due time moved: ask next_scan()
 
     def __init__(self, interval_minutes: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +52,7 @@ class Tray(QObject):
         self._last_kind = ""
         self.icon.messageClicked.connect(lambda: self.message_clicked.emit(self._last_kind))
         self.timer = QTimer(self)
+        self.interval_minutes = 0
         self.timer.timeout.connect(self._due)
         self.set_interval(interval_minutes)
         if self.available:
@@ -57,20 +60,39 @@ class Tray(QObject):
 
     def set_interval(self, minutes: int) -> None:
         self.timer.stop()
-        if minutes > 0 and not self.pause_action.isChecked():
-            self.timer.start(minutes * 60_000)
+        self.interval_minutes = minutes
+        if minutes > 0:
+            self.timer.setInterval(minutes * 60_000)
+            if not self.pause_action.isChecked():
+                self.timer.start()
+        self.schedule_changed.emit()
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_action.isChecked()
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_action.setChecked(paused)
+
+    def next_scan(self) -> datetime | None:
+        """When the next background scan is due (local time); None when off or paused."""
+        if not self.timer.isActive():
+            return None
+        return datetime.now().astimezone() + timedelta(milliseconds=self.timer.remainingTime())
 
     def _paused(self, paused: bool) -> None:
         if paused:
             self.timer.stop()
             log.info("Background scans paused")
-        elif self.timer.interval() > 0:
+        elif self.interval_minutes > 0:
             self.timer.start()
             log.info("Background scans resumed")
+        self.schedule_changed.emit()
 
     def _due(self) -> None:
         if not self.pause_action.isChecked():
             self.background_scan_due.emit()
+        self.schedule_changed.emit()
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,
@@ -87,4 +109,5 @@ class Tray(QObject):
 
     def hide(self) -> None:
         self.timer.stop()
+        self.schedule_changed.emit()
         self.icon.hide()

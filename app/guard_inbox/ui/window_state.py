@@ -44,6 +44,15 @@ class WindowState:
         tabs.setCurrentIndex(_int(state.value("tab"), default_tab))
         return _int(state.value("codes_filter"), 0)
 
+    def flags(self, group: str, names: list[str]) -> dict[str, bool]:
+        """On/off choices saved under ``group`` (e.g. the codes list's View menu)."""
+        return {name: bool(self._settings.value(f"{group}/{name}", False, bool)) for name in names}
+
+    def set_flags(self, group: str, values: dict[str, bool]) -> None:
+        for name, on in values.items():
+            self._settings.setValue(f"{group}/{name}", on)
+        self._settings.sync()
+
     def once(self, flag: str) -> bool:
         """True the first time ``flag`` is asked for, ever (one-time hints)."""
         if self._settings.value(flag, False, bool):

@@ -44,7 +44,8 @@ def test_asking_for_workers_opens_database_then_queue_then_workers_and_closes_in
     core.close()
 
     assert stage_lines(caplog, "Shut down: ") == [
-        "workers (1 threads)", "events", "queue", "broker client", "embedded broker", "database",
+        "workers (1 threads)", "reading processes", "events", "queue", "broker client",
+        "embedded broker", "database",
     ]
     with pytest.raises(ProcessLookupError):
         os.kill(embedded.pid, 0)  # the Redis we started is gone with us

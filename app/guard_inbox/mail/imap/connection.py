@@ -55,12 +55,16 @@ class ImapConnection:
         self._client = client
         self.settings = settings
         self.selected: tuple[str, int] | None = None  # folder and its UIDVALIDITY
-        self._login_tag = self.commands_sent
+        self._login_tag = self._tag()
+
+    def _tag(self) -> int:
+        """imaplib numbers every command's tag: the count of commands sent on this connection."""
+        return int(getattr(self._client._imap, "tagnum", 0))
 
     @property
     def commands_sent(self) -> int:
-        """IMAP commands sent since login (imaplib numbers every command's tag)."""
-        return int(getattr(self._client._imap, "tagnum", 0)) - getattr(self, "_login_tag", 0)
+        """IMAP commands sent since login (what benchmarks/imap_scan.py reports)."""
+        return self._tag() - self._login_tag
 
     @property
     def is_gmail(self) -> bool:
@@ -88,7 +92,8 @@ class ImapConnection:
         """UIDs >= ``first`` in the selected folder (``promotions``: Gmail's category only)."""
         criteria: list[str] = ["UID", f"{max(first, 1)}:*"]
         if promotions:
-            criteria = ["X-GM-RAW", '"category:promotions"', *criteria]
+            # IMAPClient quotes a value only when it must; this one goes as an atom.
+            criteria = ["X-GM-RAW", "category:promotions", *criteria]
         with _errors(self.settings, self.selected[0] if self.selected else ""):
             found = self._client.search(criteria)
         # "n:*" always matches the last message, even below n.

@@ -105,7 +105,7 @@ class AccountsPage(QWidget):
         now = datetime.now(UTC)
         for row, account in enumerate(accounts):
             last = relative_time(account.last_scan_at, now) or "never"
-            for column, text in ((NAME, account.label), (KIND, KINDS[account.kind]),
+            for column, text in ((NAME, account.label), (KIND, KINDS.get(account.kind, account.kind.value)),
                                  (STATE, state_text(account)), (CODES, str(account.code_count)),
                                  (LAST_SCAN, last)):
                 item = QTableWidgetItem(text)
@@ -129,7 +129,8 @@ class AccountsPage(QWidget):
         for button in (self.rename_button, self.pause_button, self.remove_button):
             button.setEnabled(account is not None)
         self.pause_button.setText("Resume" if account is not None and account.paused else "Pause")
-        self.locate_button.setEnabled(account is not None and account.kind is not AccountKind.GMAIL)
+        self.locate_button.setEnabled(
+            account is not None and account.kind in (AccountKind.MBOX, AccountKind.EML_DIR))
         self.locate_button.setDefault(account is not None and is_missing(account))
         if account is None:
             self.detail.setText("Choose an account to rename, pause, locate or remove it.")

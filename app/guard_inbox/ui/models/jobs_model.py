@@ -27,6 +27,18 @@ STATE_ICONS = {
 Index = QModelIndex | QPersistentModelIndex
 
 
+def total_known(job: Job) -> bool:
+    """A scan that reads its mailbox as it goes (a local one, newest first) learns the total
+    only at the end: until then it reports 0, and no percentage can be honest."""
+    return job.total > 0 or job.state is not JobState.IN_PROGRESS
+
+
+def progress_text(job: Job) -> str:
+    if not total_known(job):
+        return f"{job.scanned:,} scanned so far"
+    return f"{job.scanned} / {job.total}" if job.total or job.scanned else ""
+
+
 def _duration(job: Job, now: datetime) -> str:
     if job.started_at is None:
         return ""
@@ -96,7 +108,7 @@ class JobsModel(QAbstractTableModel):
                 return "Waiting to retry"
             return STATE_LABELS[job.state]
         if column == PROGRESS:
-            return f"{job.scanned} / {job.total}" if job.total or job.scanned else ""
+            return progress_text(job)
         if column == CODES:
             return job.codes_summary if job.state is not JobState.PENDING or job.scanned else ""
         if column == STARTED:

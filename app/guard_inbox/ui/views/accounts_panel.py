@@ -46,7 +46,8 @@ def ago(when: datetime | None, now: datetime) -> str:
 
 def is_missing(account: Account) -> bool:
     """A local mailbox that is not where it was (or cannot be read): it needs locating."""
-    return account.status is AccountStatus.UNAVAILABLE and account.kind is not AccountKind.GMAIL
+    local = account.kind in (AccountKind.MBOX, AccountKind.EML_DIR)
+    return account.status is AccountStatus.UNAVAILABLE and local
 
 
 class AccountsPanel(QWidget):
@@ -195,7 +196,7 @@ class AccountsPanel(QWidget):
         scan = menu.addAction(icon("scan"), "Scan this account now")
         scan.triggered.connect(lambda: self.scan_requested.emit([account_id]))
         if is_missing(account):
-            scan.setEnabled(False)
+            scan.setToolTip("Back where it was (a drive plugged in again)? Scan it to check.")
             menu.addAction(icon("warning"), "Locate mailbox…").triggered.connect(
                 lambda: self.locate_requested.emit(account_id))
         if account.status is AccountStatus.NEEDS_RECONNECT:

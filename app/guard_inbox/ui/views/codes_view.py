@@ -13,16 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
 import shiboken6
-from PySide6.QtCore import (
-    QPoint,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
+from PySide6.QtCore import QDate, QLocale, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QDesktopServices,
@@ -59,10 +54,11 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 200
 SEARCH_PLACEHOLDER = "Search codes, shops, discounts  (Ctrl+F)"
 FILTERS = (("All", "all"), ("Unused", "unused"), ("Expiring soon", "expiring"), ("Used", "used"))
-NO_CODES = "No codes yet — press Scan Now or try the demo mailbox"
+NO_CODES = "No codes yet — press Scan All (Ctrl+R) or try the demo mailbox"
 NO_MATCH = "No codes match your search"
 ALL_EXPIRED = "Every code here has expired — View ▸ Show expired codes lists them"
 GMAIL_URL = "https://mail.google.com/mail/u/0/#all/"
+VIEW_OPTIONS = ("show_expired", "group_by_shop")  # the View menu's choices, kept across starts
 
 
 def _never(_account_id: int) -> bool:
@@ -101,6 +97,7 @@ class CodesView(QWidget):
         self._is_gmail = is_gmail
         self._open_url = open_url
         self._account_id: int | None = None
+        self._day_range: tuple[datetime, datetime] | None = None
         self._restore: codes_place.Place | None = None
         self.model = CodesModel(codes, tasks, self, clock=clock)
         self.model.set_expiring_days(expiring_days)
@@ -187,9 +184,22 @@ class CodesView(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(empty)
 
+        # Shown while the list is limited to one day (a click on the Overview's timeline).
+        self.day_label = QLabel("", self)
+        self.day_clear = QPushButton("Show every date", self)
+        self.day_clear.clicked.connect(lambda: self.show_expiring_on(None))
+        day_row = QHBoxLayout()
+        day_row.addWidget(self.day_label, 1)
+        day_row.addWidget(self.day_clear)
+        self.day_bar = QWidget(self)
+        self.day_bar.setLayout(day_row)
+        day_row.setContentsMargins(0, 0, 0, 0)
+        self.day_bar.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.day_bar)
         layout.addWidget(self.stack, 1)
 
     def _action(self, text: str, slot: Callable[[], None], shortcut: QKeySequence | None = None) -> QAction:
@@ -233,6 +243,7 @@ class CodesView(QWidget):
             include_expired=self.show_expired_action.isChecked(),
             group_by_shop=self.group_action.isChecked(),
             keep_ids=(),
+            expires_between=self._day_range,
         )
 
     def current_query(self) -> CodeQuery:
@@ -247,6 +258,14 @@ class CodesView(QWidget):
             self.marker.forget_kept()  # codes marked used may leave the filter now
             self.model.set_query(query)
 
+    def view_options(self) -> dict[str, bool]:
+        return {"show_expired": self.show_expired_action.isChecked(),
+                "group_by_shop": self.group_action.isChecked()}
+
+    def set_view_options(self, options: dict[str, bool]) -> None:
+        self.show_expired_action.setChecked(options.get("show_expired", False))
+        self.group_action.setChecked(options.get("group_by_shop", False))
+
     def set_expiring_days(self, days: int) -> None:
         """The notification setting changed: "Expiring soon" asks the same window."""
         self.model.set_expiring_days(days)
@@ -256,6 +275,23 @@ class CodesView(QWidget):
         """What a click on an expiry notification opens: every code expiring soon."""
         self.search.clear()
         self.filter.setCurrentIndex(self.filter.findData("expiring"))
+        self._apply_filters()
+
+    def show_expiring_on(self, day: date | None) -> None:
+        """The unused codes expiring on one local day (None: every date again), as the
+        Overview's timeline counts them; the bar above the list says so and undoes it."""
+        if day is None:
+            self._day_range = None
+            self.day_bar.hide()
+        else:
+            self._day_range = (datetime.combine(day, time()).astimezone(),
+                               datetime.combine(day + timedelta(days=1), time()).astimezone())
+            shown = QLocale().toString(QDate(day.year, day.month, day.day),
+                                       QLocale.FormatType.LongFormat)
+            self.day_label.setText(f"Unused codes expiring on {shown}")
+            self.search.clear()
+            self.filter.setCurrentIndex(self.filter.findData("unused"))
+            self.day_bar.show()
         self._apply_filters()
 
     def set_account(self, account_id: int | None) -> None:

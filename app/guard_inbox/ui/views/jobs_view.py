@@ -21,11 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from guard_inbox.domain.models import Job, JobState
-from guard_inbox.ui.models.jobs_model import PROGRESS, JobsModel
+from guard_inbox.ui.models.jobs_model import PROGRESS, JobsModel, progress_text, total_known
+
+
+def bar_values(job: Job) -> tuple[int, int, str]:
+    """(maximum, progress, text) of a job's bar; maximum 0 makes Qt draw a busy bar, with no
+    percentage, while the total is unknown."""
+    maximum = max(job.total, 1) if total_known(job) else 0
+    return maximum, min(job.scanned, maximum), progress_text(job)
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Draws "n / total" as a native progress bar."""
+    """Draws "n / total" as a native progress bar; a busy bar while the total is unknown."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -36,9 +43,7 @@ class ProgressDelegate(QStyledItemDelegate):
         bar = QStyleOptionProgressBar()
         bar.rect = option.rect.adjusted(2, 3, -2, -3)
         bar.minimum = 0
-        bar.maximum = max(job.total, 1)
-        bar.progress = min(job.scanned, bar.maximum)
-        bar.text = f"{job.scanned} / {job.total}"
+        bar.maximum, bar.progress, bar.text = bar_values(job)
         bar.textVisible = True
         bar.state = QStyle.StateFlag.State_Enabled
         style = option.widget.style() if option.widget else QApplication.style()
@@ -113,7 +118,8 @@ class JobsView(QWidget):
         lines = [
             f"Job {job.id} — {job.account_label}",
             f"Status: {job.state.value}",
-            f"Messages: {job.scanned} of {job.total}",
+            f"Messages: {job.scanned} of {job.total}" if total_known(job)
+            else f"Messages: {job.scanned} so far",
             f"Codes found: {job.codes_found} ({job.codes_new} new)",
             f"Attempts: {job.attempts}",
         ]

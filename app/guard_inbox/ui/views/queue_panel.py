@@ -44,6 +44,7 @@ class QueuePanel(QWidget):
         self.broker.setWordWrap(True)
         failures = QGroupBox("Recent failures", self)
         self.failures = QListWidget(failures)
+        self.failures.setWordWrap(True)  # a failure's reason is a sentence: read it whole
         self.retry_button = QPushButton("Retry", failures)
         self.retry_button.setEnabled(False)
         self.retry_button.clicked.connect(self._retry)

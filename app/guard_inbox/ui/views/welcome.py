@@ -10,9 +10,11 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -108,10 +110,20 @@ class WelcomeView(QWidget):
             column.addWidget(button)
         column.addSpacing(6)
         column.addWidget(self.drop_hint)
-        holder = QWidget(self)
+        # The choices scroll in a small window instead of holding the whole window large.
+        page = QWidget(self)
+        holder = QWidget(page)
         holder.setLayout(column)
         holder.setMaximumWidth(CHOICE_WIDTH + 80)
-        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(page)
+        whole = QVBoxLayout(self)
+        whole.setContentsMargins(0, 0, 0, 0)
+        whole.addWidget(scroll)
+        outer = QVBoxLayout(page)
         outer.addStretch(1)
         centred = QHBoxLayout()
         centred.addStretch(1)
