@@ -114,6 +114,7 @@ bench: system-deps venv
 	$(BIN)/python benchmarks/imap_scan.py
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/parse_extract.py
+	$(BIN)/python benchmarks/local_scan.py
 	$(BIN)/python benchmarks/checkpoint.py
 	$(BIN)/python benchmarks/ui_load.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/overview.py

@@ -25,21 +25,47 @@ from guard_inbox.services.reading_child import ChunkResult
 log = logging.getLogger("guard_inbox.jobs")
 
 START_TIMEOUT_SECONDS = 20.0
-
-
-def default_processes() -> int:
-    return os.cpu_count() or 1
+IDLE_SECONDS = 60.0  # processes kept this long after the last scan, then their memory is freed
 
 
 class ReadingPool:
     """A lazily started process pool; ``processes`` 0 means read in the scan's thread."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, idle_seconds: float = IDLE_SECONDS) -> None:
         self.processes = processes
+        self.idle_seconds = idle_seconds
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
         self._failed = processes <= 0
         self._closed = False
+        self._users = 0
+        self._idle: threading.Timer | None = None
+
+    def acquire(self) -> bool:
+        """For a scan about to read: ``start``, and keep the processes until ``release``."""
+        with self._lock:
+            self._users += 1
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
+        return self.start()
+
+    def release(self) -> None:
+        """A scan is done with the pool: once none uses it for ``idle_seconds``, it stops (an
+        idle tray app should not hold two processes' memory); the next scan starts it again."""
+        with self._lock:
+            self._users = max(0, self._users - 1)
+            if self._users or self._executor is None or self._closed:
+                return
+            self._idle = threading.Timer(self.idle_seconds, self._stop_if_idle)
+            self._idle.daemon = True
+            self._idle.start()
+
+    def _stop_if_idle(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._shutdown_locked()
+                log.info("Reading processes stopped after %g s without a local scan", self.idle_seconds)
 
     def start(self) -> bool:
         """True once processes are up; False when they cannot be (then scans read in-thread)."""
@@ -95,6 +121,8 @@ class ReadingPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            if self._idle is not None:
+                self._idle.cancel()
             self._shutdown_locked()
 
     def _shutdown_locked(self) -> None:

@@ -195,8 +195,8 @@ class ScanService:
         if account is None or account.removed:
             raise PermanentError("The account of this scan was removed.")
         source = self.sources.open(account)
-        if isinstance(source, RawMailSource) and self.pool is not None and self.pool.start():
-            self._read_in_processes(job, source, shutting_down)
+        if isinstance(source, RawMailSource) and self.pool is not None:
+            self._read_raw(job, source, shutting_down, self.pool)
         else:
             self._read_in_thread(job, source, shutting_down)
         self.repository.finish_account_scan(account.id, source.sync_state() or None)
@@ -218,6 +218,17 @@ class ScanService:
                 if progress.due():
                     progress.flush()
         progress.flush(force=True)
+
+    def _read_raw(self, job: Job, source: RawMailSource, shutting_down: threading.Event,
+                  pool: ReadingPool) -> None:
+        """In the reading processes, or in this thread when they cannot start."""
+        try:
+            if pool.acquire():
+                self._read_in_processes(job, source, shutting_down)
+                return
+        finally:
+            pool.release()
+        self._read_in_thread(job, source, shutting_down)
 
     def _read_in_processes(
         self, job: Job, source: RawMailSource, shutting_down: threading.Event

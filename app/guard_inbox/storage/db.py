@@ -30,6 +30,12 @@ SQLITE_PRAGMAS = {
 # lose every poll for longer than that. BEGIN IMMEDIATE failing wrote nothing, so asking again
 # is always safe.
 WRITE_LOCK_PATIENCE = 120.0
+# A worker frozen inside a transaction (laptop suspend, VM pause, SIGSTOP) keeps its row locks,
+# and the other workers skip locked jobs when they take over stale ones, so its job would never
+# move. PostgreSQL ends such a session after this long idle inside a transaction: well below
+# the 20 s after which a silent scan is handed over, far above any transaction of ours (they
+# only run SQL, never wait on mail or the network).
+POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000
 
 
 class Database:
@@ -128,8 +134,11 @@ def open_database(url: str, sqlite_file: Path) -> Database:
                     "install it with `pip install 'guard-inbox[postgres]'`."
                 ) from None
             url = url.replace("postgresql+psycopg2://", "postgresql://", 1)
+        extra: dict[str, str] = {}
+        if scheme.startswith("postgres") and "options=" not in url:
+            extra["options"] = f"-c idle_in_transaction_session_timeout={POSTGRES_IDLE_IN_TRANSACTION_MS}"
         try:
-            db = connect(url)
+            db = connect(url, **extra)
         except Exception as exc:
             raise KnownError(f"DATABASE_URL is not a database URL Guard Inbox can use: {exc}") from exc
         if isinstance(db, peewee.SqliteDatabase):

@@ -34,6 +34,7 @@ from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
 from guard_inbox.ui.dialogs.settings_dialog import PageServices, SettingsDialog
 from guard_inbox.ui.dialogs.source_viewer import SourceViewer
 from guard_inbox.ui.icons import icon
+from guard_inbox.ui.live_codes import LiveCodes
 from guard_inbox.ui.mailbox_drop import MailboxDrop
 from guard_inbox.ui.models.jobs_model import JobsModel
 from guard_inbox.ui.taskman import TaskManager
@@ -188,7 +189,8 @@ class MainWindow(QMainWindow):
 
     def _on_started(self, started: Started) -> None:
         self.bridge = EventBridge(self.api.events(), self)
-        self.bridge.job_changed.connect(lambda event: self.hub.publish(Changes.of_event(event)))
+        live = LiveCodes()  # codes show while a scan finds them, not only at its end
+        self.bridge.job_changed.connect(lambda event: self.hub.publish(live.changes(event)))
         self._show_accounts(started.accounts)
         self.jobs_model.set_jobs(started.jobs)
         self.codes.refresh()

@@ -3,6 +3,7 @@ reading process, and a pool that cannot start. Real files, real SQLite, real pro
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -192,3 +193,30 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_idle_reading_processes_stop_and_the_next_scan_starts_them_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="guard_inbox.jobs")
+    mbox = tmp_path / "m.mbox"
+    codes = write_mbox(mbox, 60)
+    pool = ReadingPool(1, idle_seconds=0.2)
+    try:
+        with job_core(tmp_path, reading=pool) as core:
+            first = core.lifecycle.create(core.mbox_account(mbox), 100, "manual")
+            assert core.scans.run(first.id, WORKER, threading.Event()).action is Next.DONE
+            deadline = time.monotonic() + 10
+            while pool.process_ids() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert pool.process_ids() == []  # idle: the memory is given back
+
+            write_mbox(mbox, 80)  # 20 more messages
+            second = core.lifecycle.create(core.mbox_account(mbox), 100, "manual")
+            assert core.scans.run(second.id, WORKER, threading.Event()).action is Next.DONE
+            assert core.job(second.id).scanned == 20
+            assert len(codes) == 60 and core.repository.count_codes() == 80
+        started = [r for r in caplog.records if r.getMessage().startswith("Reading processes started")]
+        assert len(started) == 2
+    finally:
+        pool.close()
