@@ -58,8 +58,12 @@ class Database:
         A full disk becomes StorageFull (a sentence the user can act on), even
         where peewee's failed ROLLBACK hides SQLite's own "database or disk is full".
         """
-        if not self.is_sqlite or self.db.in_transaction():
+        if self.db.in_transaction():
             with self.db.atomic():
+                yield
+            return
+        if not self.is_sqlite:
+            with self._lost_connection_as_transient(), self.db.atomic():
                 yield
             return
         with self._disk_full_as_storage_full(), contextlib.ExitStack() as stack:
@@ -81,6 +85,20 @@ class Database:
                         f"The database stayed busy for {WRITE_LOCK_PATIENCE:.0f} s "
                         "(another program writing to it?)") from exc
                 log.info("Still waiting for the database write lock: %s", exc)
+
+    @contextlib.contextmanager
+    def _lost_connection_as_transient(self) -> Iterator[None]:
+        """A PostgreSQL session the server ended (a restart, or our idle-in-transaction limit
+        after this process was frozen) is dropped, so the next statement connects afresh, and
+        reported as a TransientError: the caller retries or finds its job taken over."""
+        try:
+            yield
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if self.db.is_connection_usable():
+                raise
+            with contextlib.suppress(peewee.DatabaseError, peewee.InterfaceError):
+                self.db.close()  # a closed psycopg2 connection closes again quietly
+            raise TransientError(f"Lost the connection to the database: {exc}".strip()) from exc
 
     @contextlib.contextmanager
     def _disk_full_as_storage_full(self) -> Iterator[None]:
