@@ -47,12 +47,12 @@ def test_a_session_the_server_ended_is_a_transient_error_and_the_next_write_reco
         assert limit == f"{POSTGRES_IDLE_IN_TRANSACTION_MS // 1000}s"
         admin = psycopg2.connect(postgres_url)
         admin.autocommit = True
-        with pytest.raises(TransientError, match="Lost the connection to the database"):
-            with database.write():
-                pid = database.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-                with admin.cursor() as cursor:
-                    cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
-                database.db.execute_sql("SELECT 1")
+        lost = pytest.raises(TransientError, match="Lost the connection to the database")
+        with lost, database.write():
+            pid = database.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+            with admin.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            database.db.execute_sql("SELECT 1")
         admin.close()
         with database.write():  # a fresh session
             assert database.db.execute_sql("SELECT 1").fetchone()[0] == 1
