@@ -83,6 +83,16 @@ class Dovecot:
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
 
+    def kick(self, user: str) -> None:
+        """Ends the user's sessions and waits until none is left: ``doveadm kick`` only signals
+        the imap processes, which may still answer one more command right after it returns."""
+        self.doveadm("kick", user)
+        deadline = time.monotonic() + 30
+        while user in self.doveadm("who"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{user}'s IMAP sessions outlived doveadm kick")
+            time.sleep(0.05)
+
     def set_password(self, password: str) -> None:
         """As when the user revokes an app password. Dovecot re-reads the file when its mtime moves,
         looking at most once a second: hence the wait."""

@@ -105,7 +105,7 @@ def test_a_dropped_connection_is_reopened_once_and_the_scan_goes_on(server: imap
     src = source(server)
     ids = list(src.list_ids(frozenset()))
     got = list(src.fetch(ids[:50]))
-    server.doveadm("kick", server.user)  # the server ends the session, as a restart would
+    server.kick(server.user)  # the server ends the session, as a restart would
     got += list(src.fetch(ids[50:]))
     assert [g.provider_id for g in got] == ids
     assert all(isinstance(g, MailMessage) for g in got)

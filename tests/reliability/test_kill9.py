@@ -40,9 +40,10 @@ if TYPE_CHECKING:  # annotations only: `conftest` names more than one module her
 pytestmark = [pytest.mark.area("kill -9"), pytest.mark.timeout(3600)]
 
 SEED = 20260109
-# A scan here runs ~100 messages/s on a busy 2-core box; the quick size keeps the 5 trials
-# plus the clean run around a minute, the soak size gives the kill a wide window.
-QUICK_MESSAGES, SOAK_MESSAGES = 300, 2000
+# With reading processes a 300-message scan ended within half a second, its last stretch
+# unseen, so a late kill point was never met while the scan ran. 1,000 messages give enough
+# checkpoints that every kill point (5-90 %) is passed mid-scan; the quick run stays ~20 s.
+QUICK_MESSAGES, SOAK_MESSAGES = 1000, 2000
 REDIS_GONE_TIMEOUT = 10.0  # PDEATHSIG is immediate; redis-server's SHUTDOWN takes milliseconds
 
 

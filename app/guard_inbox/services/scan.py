@@ -165,6 +165,8 @@ class ScanService:
             self.lifecycle.fail(job.id, str(exc), owner)
             return DONE
         except (TransientError, OSError, ConnectionError, TimeoutError) as exc:
+            if self._taken_over(job.id, owner):
+                return DONE
             return self._retry_or_fail(job, _sentence(exc))
         except KnownError as exc:
             self.lifecycle.fail(job.id, str(exc), owner)
@@ -177,6 +179,16 @@ class ScanService:
             return DONE
         self.lifecycle.complete(job.id, owner)
         return DONE
+
+    def _taken_over(self, job_id: int, owner: str) -> bool:
+        """After an error that may have come from being frozen (a lost database session): if
+        another worker runs or finished the job meanwhile, this one stops without writing."""
+        latest = self.lifecycle.jobs.get(job_id)
+        if latest is None or (latest.worker_id == owner and latest.state is JobState.IN_PROGRESS):
+            return False
+        log.warning("Job %s was taken over by another worker while this one (%s) stalled; "
+                    "it stops here without writing", job_id, owner)
+        return True
 
     def _retry_or_fail(self, job: Job, reason: str) -> Outcome:
         delay = self.retry.delay_after(job.attempts)

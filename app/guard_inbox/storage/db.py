@@ -30,6 +30,12 @@ SQLITE_PRAGMAS = {
 # lose every poll for longer than that. BEGIN IMMEDIATE failing wrote nothing, so asking again
 # is always safe.
 WRITE_LOCK_PATIENCE = 120.0
+# A worker frozen inside a transaction (laptop suspend, VM pause, SIGSTOP) keeps its row locks,
+# and the other workers skip locked jobs when they take over stale ones, so its job would never
+# move. PostgreSQL ends such a session after this long idle inside a transaction: well below
+# the 20 s after which a silent scan is handed over, far above any transaction of ours (they
+# only run SQL, never wait on mail or the network).
+POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000
 
 
 class Database:
@@ -52,8 +58,12 @@ class Database:
         A full disk becomes StorageFull (a sentence the user can act on), even
         where peewee's failed ROLLBACK hides SQLite's own "database or disk is full".
         """
-        if not self.is_sqlite or self.db.in_transaction():
+        if self.db.in_transaction():
             with self.db.atomic():
+                yield
+            return
+        if not self.is_sqlite:
+            with self._lost_connection_as_transient(), self.db.atomic():
                 yield
             return
         with self._disk_full_as_storage_full(), contextlib.ExitStack() as stack:
@@ -75,6 +85,20 @@ class Database:
                         f"The database stayed busy for {WRITE_LOCK_PATIENCE:.0f} s "
                         "(another program writing to it?)") from exc
                 log.info("Still waiting for the database write lock: %s", exc)
+
+    @contextlib.contextmanager
+    def _lost_connection_as_transient(self) -> Iterator[None]:
+        """A PostgreSQL session the server ended (a restart, or our idle-in-transaction limit
+        after this process was frozen) is dropped, so the next statement connects afresh, and
+        reported as a TransientError: the caller retries or finds its job taken over."""
+        try:
+            yield
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if self.db.is_connection_usable():
+                raise
+            with contextlib.suppress(peewee.DatabaseError, peewee.InterfaceError):
+                self.db.close()  # a closed psycopg2 connection closes again quietly
+            raise TransientError(f"Lost the connection to the database: {exc}".strip()) from exc
 
     @contextlib.contextmanager
     def _disk_full_as_storage_full(self) -> Iterator[None]:
@@ -128,8 +152,11 @@ def open_database(url: str, sqlite_file: Path) -> Database:
                     "install it with `pip install 'guard-inbox[postgres]'`."
                 ) from None
             url = url.replace("postgresql+psycopg2://", "postgresql://", 1)
+        extra: dict[str, str] = {}
+        if scheme.startswith("postgres") and "options=" not in url:
+            extra["options"] = f"-c idle_in_transaction_session_timeout={POSTGRES_IDLE_IN_TRANSACTION_MS}"
         try:
-            db = connect(url)
+            db = connect(url, **extra)
         except Exception as exc:
             raise KnownError(f"DATABASE_URL is not a database URL Guard Inbox can use: {exc}") from exc
         if isinstance(db, peewee.SqliteDatabase):

@@ -19,11 +19,22 @@ COST_GET = 5
 COST_HISTORY = 2
 COST_PROFILE = 1
 DEFAULT_UNITS_PER_MINUTE = 6000
-PACE = 0.98
+PACE = 0.99
 # What the bucket holds when idle, in seconds of budget: enough for a profile and a listing at
 # once, no more. Google averages over a few seconds, so a burst is paid back as a window holding
 # more than the budget allows when the scan goes on at full pace after it (429s).
 BURST_SECONDS = 1 / 16
+# After a 429 the pace drops by SLOW_DOWN (once per SLOW_DOWN_SECONDS, however many parts of
+# however many batches were refused together), never under FLOOR_FACTOR of it, and recovers
+# RECOVERY_PER_SECOND of it per second: a machine too loaded to send evenly paces itself lower
+# instead of meeting a 429 every few batches. A 5,000-message scan (benchmarks/gmail_scan.py):
+# without this, paced at 0.98, 142 429s in 1,000 batches and 1.078x the floor (load average 6
+# on 2 cores); with 0.95 and 0.002/s, 8 429s and 1.059x (load 1-3); with 0.97 and 0.003/s
+# paced at 0.99, 18 429s and 1.033x (load 1).
+SLOW_DOWN = 0.97
+SLOW_DOWN_SECONDS = 1.0
+FLOOR_FACTOR = 0.7
+RECOVERY_PER_SECOND = 0.003
 
 
 class QuotaLimiter:
@@ -53,6 +64,8 @@ class QuotaLimiter:
         self._per_minute = float(units_per_minute)
         # Gmail enforces the per-user limit as a moving average over seconds: a bucket holding a
         # whole minute (or even a second) would let a burst trip 429s, so it paces instead.
+        self._factor = 1.0  # lowered by slow_down after a 429, recovering with time
+        self._slowed_at = -SLOW_DOWN_SECONDS
         self._available = self._burst
         self._updated = clock()
         self._waited = 0.0
@@ -114,6 +127,23 @@ class QuotaLimiter:
             self._sleep(wait)
         return wait
 
+    @property
+    def pace_factor(self) -> float:
+        """Share of the normal pace in force (1.0 unless Gmail refused calls lately)."""
+        with self._lock:
+            self._refill()
+            return self._factor
+
+    def slow_down(self) -> None:
+        """Gmail answered 429: pace lower for a while (once for a burst of refusals)."""
+        with self._lock:
+            self._refill()
+            now = self._clock()
+            if now - self._slowed_at < SLOW_DOWN_SECONDS:
+                return
+            self._slowed_at = now
+            self._factor = max(FLOOR_FACTOR, self._factor * SLOW_DOWN)
+
     def acquire_unless(self, units: int, stop: threading.Event) -> bool:
         """As ``acquire``, but False at once, the units given back, when ``stop`` is set while waiting.
 
@@ -138,9 +168,10 @@ class QuotaLimiter:
         # A little under the budget: we charge a batch when we send it, Google as it serves
         # each part, and a loaded machine sends some late and the next ones early. On the fake
         # that averages as Google does (benchmarks/gmail_scan.py, a few 400-message runs on a
-        # loaded 2-core machine), 0.99 met 5-11 429s per scan, 0.98 3-4 and 0.97 0-4. A 429
-        # costs the part's 5 units and a retry while the other batches go on; 2% costs 2%.
-        return self._per_minute / 60.0 * PACE
+        # loaded 2-core machine, before slow_down existed), 0.99 met 5-11 429s per scan, 0.98
+        # 3-4 and 0.97 0-4. A 429 costs the part's 5 units and a retry while the other batches
+        # go on, and slow_down now paces lower for a while after one: 1% under is enough.
+        return self._per_minute / 60.0 * PACE * self._factor
 
     @property
     def _burst(self) -> float:
@@ -151,6 +182,8 @@ class QuotaLimiter:
         elapsed = max(0.0, now - self._updated)
         self._updated = now
         self._available = min(self._burst, self._available + elapsed * self._rate)
+        if self._factor < 1.0:
+            self._factor = min(1.0, self._factor + elapsed * RECOVERY_PER_SECOND)
 
 
 class Backoff:

@@ -17,7 +17,7 @@ from guard_inbox.domain.errors import ReconnectNeeded, TransientError
 from guard_inbox.mail.gmail.auth import RECONNECT_MESSAGE
 from guard_inbox.mail.gmail.client import GmailClient
 from guard_inbox.mail.gmail.errors import HistoryExpired, MessageUnavailable
-from guard_inbox.mail.gmail.quota import Backoff
+from guard_inbox.mail.gmail.quota import Backoff, QuotaLimiter
 from guard_inbox.mail.gmail.tokens import FileTokenStore
 
 MakeClient = Callable[..., GmailClient]
@@ -70,11 +70,14 @@ def test_rate_limited_parts_alone_are_retried(
 ) -> None:
     raw = fill(gmail, 120)
     # Backoff long enough for the fake's bucket to refill a little between rounds.
-    client = make_client(info, batch_size=50, backoff=Backoff(base=0.2, cap=0.5, max_attempts=20))
+    limiter = QuotaLimiter(1_000_000)
+    client = make_client(info, batch_size=50, backoff=Backoff(base=0.2, cap=0.5, max_attempts=20),
+                         quota=limiter)
     gmail.quota_units_per_second = 150  # 30 messages.get per second: part of each batch of 50 gets 429
     got = dict(client.get_raw_many(list(raw)))
     assert got == raw
     assert gmail.statuses[429] > 0
+    assert limiter.pace_factor < 1.0  # told to slow down, the account's pace dropped
     # Every part was sent once, plus once more per 429: successful parts were never re-requested.
     assert sum(gmail.batch_sizes) == 120 + gmail.statuses[429]
     assert client.backoff_seconds > 0

@@ -128,7 +128,7 @@ def test_a_scan_that_stops_early_stops_the_fetch_threads(
 ) -> None:
     for i in range(200):
         gmail.add_message(promo(i))
-    before = {t.name for t in threading.enumerate()}
+    before = set(threading.enumerate())
     # 50 units per second: the fetch threads soon wait for quota, as in a long scan.
     source = GmailSource(make_client(info, quota=QuotaLimiter(3000), batch_parts=5, in_flight=3),
                          "category:promotions")
@@ -136,10 +136,12 @@ def test_a_scan_that_stops_early_stops_the_fetch_threads(
     items = source.fetch(listed[:50])
     next(items)
     items.close()  # the scan raised ScanInterrupted / ScanCancelled in its loop
+
+    def fetch_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t not in before and t.name.startswith("gmail-fetch")]
+
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(
-        t.name.startswith("gmail-fetch") for t in threading.enumerate() if t.name not in before
-    ):
+    while time.monotonic() < deadline and fetch_threads():
         time.sleep(0.05)
-    assert not [t for t in threading.enumerate() if t.name.startswith("gmail-fetch")]
+    assert fetch_threads() == []
     assert gmail.calls["messages.get"] < 200

@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from guard_inbox.mail.gmail.quota import BURST_SECONDS, PACE, Backoff, QuotaLimiter
+from guard_inbox.mail.gmail.quota import (
+    BURST_SECONDS,
+    FLOOR_FACTOR,
+    PACE,
+    SLOW_DOWN,
+    SLOW_DOWN_SECONDS,
+    Backoff,
+    QuotaLimiter,
+)
 
 
 class FakeTime:
@@ -106,3 +114,29 @@ def test_a_stopped_waiter_leaves_at_once_and_gives_its_units_back() -> None:
     assert time.monotonic() - start < 2.0
     timer.join()
     assert limiter.available() > -5  # the 50 units were given back
+
+
+def test_a_429_slows_the_pace_once_per_burst_and_the_pace_recovers() -> None:
+    t = FakeTime()
+    limiter = QuotaLimiter(6000, clock=t.clock, sleep=t.sleep)
+    assert limiter.pace_factor == 1.0
+    limiter.slow_down()
+    limiter.slow_down()  # parts of the same burst of refusals: counted once
+    assert limiter.pace_factor == pytest.approx(SLOW_DOWN)
+    t.now += SLOW_DOWN_SECONDS
+    limiter.slow_down()
+    assert limiter.pace_factor == pytest.approx(SLOW_DOWN * SLOW_DOWN, abs=0.01)
+    t.now += 1000
+    assert limiter.pace_factor == 1.0  # back to the full pace after a quiet while
+    for _ in range(100):
+        t.now += SLOW_DOWN_SECONDS
+        limiter.slow_down()
+    assert limiter.pace_factor >= FLOOR_FACTOR  # never slower than this
+
+
+def test_while_slowed_down_the_units_come_slower() -> None:
+    t = FakeTime()
+    limiter = QuotaLimiter(600, clock=t.clock, sleep=t.slept.append)  # time stands still
+    limiter.slow_down()
+    assert limiter.acquire(20) == pytest.approx((20 - 10 * PACE * SLOW_DOWN * BURST_SECONDS)
+                                                / (10 * PACE * SLOW_DOWN))
