@@ -60,8 +60,9 @@ SCHEMA: tuple[Setting, ...] = (
             "Gmail search that selects the mail to scan.", "Gmail", label="Mail to scan"),
     Setting("gmail.max_results", int, 500, "Messages per listing page.", "Gmail", 1, 500,
             label="Messages per listing page", unit="messages", page=""),
-    Setting("gmail.batch_size", int, 50, "Calls per batch request (Google advises <= 50).",
-            "Gmail", 1, 100, label="Requests per batch", unit="requests"),
+    Setting("gmail.batch_size", int, 50, "Most calls per batch request (Google advises <= 50); "
+            "scans send smaller batches, several at once, to keep the quota busy.",
+            "Gmail", 1, 100, label="Requests per batch, at most", unit="requests"),
     Setting("gmail.quota_units_per_minute", int, 6000,
             "Per-user Gmail quota budget (6,000 for Cloud projects created since May 2026, "
             "15,000 for older ones).", "Gmail", 60, 1_000_000,

@@ -35,7 +35,9 @@ def when(value: datetime | None) -> str | None:
 
 def progress_line(job: Job) -> str:
     if job.state is JobState.IN_PROGRESS:
-        return f"Job {job.id} IN_PROGRESS {job.scanned}/{job.total} messages, {job.codes_summary}"
+        # A total of 0 while running: the source is still being listed (newest mail first).
+        done = f"{job.scanned}/{job.total} messages" if job.total else f"{job.scanned} messages so far"
+        return f"Job {job.id} IN_PROGRESS {done}, {job.codes_summary}"
     if job.state is JobState.PENDING and job.error:
         return f"Job {job.id} PENDING: {job.error}"
     return f"Job {job.id} {job.state.value}"

@@ -18,7 +18,8 @@ def run_jobs(api: AppApi, console: Console, args: argparse.Namespace) -> int:
         console.json([job_dict(j) for j in jobs])
         return 0
     for j in jobs:
-        console.say(f"{j.id:>5}  {j.state.value:<11} {j.scanned:>6}/{j.total:<6} "
+        total = str(j.total) if j.total or j.state.is_final else "?"  # still being listed
+        console.say(f"{j.id:>5}  {j.state.value:<11} {j.scanned:>6}/{total:<6} "
                     f"{j.codes_summary:<18} {j.account_label}  {j.error}")
     return 0
 

@@ -20,7 +20,8 @@ class MailSource(Protocol):
     """A mailbox we can list and read; local files now, Gmail next."""
 
     def list_ids(self, already_scanned: frozenset[str]) -> Sequence[str]:
-        """Provider ids still to scan, oldest first where the source knows."""
+        """Provider ids still to scan, newest first where the source knows (the first codes a
+        user sees are the freshest)."""
         ...
 
     def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
