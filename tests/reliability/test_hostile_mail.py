@@ -103,7 +103,7 @@ def error_records() -> Iterator[_ErrorRecords]:
 
 
 def read_like_the_worker(folder: Path, raw: bytes) -> list[MailMessage | UnreadableMessage]:
-    """The scan worker's read path for a local mailbox: list ids, then fetch (-> _parse)."""
+    """The scan worker's read path for a local mailbox: list ids, then fetch (-> read_message)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "message.eml").write_bytes(raw)
     box = LocalMailbox(folder)
@@ -258,9 +258,9 @@ def test_unclosed_html_blocks_are_read_in_linear_time(opener: bytes, figures: Fi
     pipeline = ExtractionPipeline()
     started = time.thread_time()  # CPU time of this thread: a busy machine does not count
     with error_records() as errors:
-        from guard_inbox.mail.local import _parse  # the worker's bytes -> message step
+        from guard_inbox.mail.mime import read_message  # the worker's bytes -> message step
 
-        message = _parse(raw, "pathological")
+        message = read_message(raw, "pathological")
         assert isinstance(message, MailMessage)
         pipeline.extract(message)
     elapsed = time.thread_time() - started

@@ -31,7 +31,7 @@ from guard_inbox.mail.mbox import newest_first
 from guard_inbox.mail.mbox import read_exactly as _read_exactly
 from guard_inbox.mail.mbox import too_big as _too_big
 from guard_inbox.mail.mbox import unwrap as _unwrap
-from guard_inbox.mail.mime import parse_message, provider_id_for
+from guard_inbox.mail.mime import provider_id_for, read_message
 
 _log = logging.getLogger(__name__)
 
@@ -207,12 +207,12 @@ class LocalMailbox:
                         f"The mailbox {self._path} changed while it was being scanned; "
                         "the scan will be retried."
                     )
-                yield _parse(_unwrap(chunk, whole=True), pid)
+                yield read_message(_unwrap(chunk, whole=True), pid)
 
     def _fetch_files(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
         for pid in ids:
             raw = self._read_file(pid)
-            yield raw if isinstance(raw, UnreadableMessage) else _parse(raw, pid)
+            yield raw if isinstance(raw, UnreadableMessage) else read_message(raw, pid)
 
     def _read_file(self, pid: str) -> bytes | UnreadableMessage:
         file = self._files.get(pid)
@@ -297,13 +297,6 @@ def _first_bytes(path: Path) -> bytes:
                 return start[:5] + handle.read(max(0, 5 - len(start)))
     return b""
 
-
-def _parse(raw: bytes, pid: str) -> MailMessage | UnreadableMessage:
-    try:
-        return parse_message(raw, pid)
-    except Exception as exc:  # parse_message promises not to raise; a bug must not stop a scan
-        _log.exception("parse_message raised on %s", pid)
-        return UnreadableMessage(pid, f"Could not decode this message ({type(exc).__name__}).")
 
 
 

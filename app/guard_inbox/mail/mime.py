@@ -14,6 +14,7 @@ headers, and it rewrites addresses instead of showing them as sent.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from email import policy as email_policy
@@ -21,7 +22,7 @@ from email import utils as email_utils
 from email.message import Message
 from email.parser import BytesParser
 
-from guard_inbox.domain.models import MailMessage
+from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.mail.charsets import (
     decode_text,
     decode_words,
@@ -34,8 +35,10 @@ from guard_inbox.mail.message_id import MAX_MESSAGE_ID, message_id_of, provider_
 from guard_inbox.mail.mime_deep import read_deep
 from guard_inbox.mail.snippet import html_to_snippet_text
 
+_log = logging.getLogger(__name__)
+
 __all__ = ["MAX_DEPTH", "MAX_MESSAGE_ID", "SNIPPET_CHARS", "message_id_of", "parse_message",
-           "provider_id_for"]
+           "provider_id_for", "read_message"]
 
 MAX_DEPTH = 20
 SNIPPET_CHARS = 200
@@ -85,6 +88,16 @@ class _Notes:
         if self._dropped:
             return (*self.items, f"{self._dropped} more problems not listed")
         return tuple(self.items)
+
+
+def read_message(raw: bytes, provider_id: str) -> MailMessage | UnreadableMessage:
+    """What every mail source hands on: ``parse_message``, and should it ever break its promise
+    not to raise, an unreadable message in its place, so a parser bug cannot stop a scan."""
+    try:
+        return parse_message(raw, provider_id)
+    except Exception as exc:
+        _log.exception("parse_message raised on %s", provider_id)
+        return UnreadableMessage(provider_id, f"Could not decode this message ({type(exc).__name__}).")
 
 
 def parse_message(raw: bytes, provider_id: str, *, max_part_bytes: int = 5_000_000) -> MailMessage:

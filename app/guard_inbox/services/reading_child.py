@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from guard_inbox.domain.models import Extraction, MailMessage, RawMail, UnreadableMessage
 from guard_inbox.domain.ports import Extractor
 from guard_inbox.mail.mbox import unwrap
-from guard_inbox.mail.mime import parse_message
+from guard_inbox.mail.mime import read_message
 
 log = logging.getLogger("guard_inbox.jobs")
 
@@ -99,12 +99,8 @@ def read_items(items: Sequence[RawMail], extractor: Extractor) -> list[ChunkResu
 
 
 def parse_raw(item: RawMail) -> MailMessage | UnreadableMessage:
-    try:
-        raw = unwrap(item.data, whole=True) if item.mbox else item.data
-        return parse_message(raw, item.provider_id)
-    except Exception as exc:  # parse_message promises not to raise; a bug must not stop a scan
-        log.exception("parse_message raised on %s", item.provider_id)
-        return UnreadableMessage(item.provider_id, f"Could not decode this message ({type(exc).__name__}).")
+    raw = unwrap(item.data, whole=True) if item.mbox else item.data
+    return read_message(raw, item.provider_id)
 
 
 def _slim(message: MailMessage) -> MailMessage:

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.mail.gmail.client import GmailClient
 from guard_inbox.mail.gmail.errors import HistoryExpired
-from guard_inbox.mail.mime import parse_message
+from guard_inbox.mail.mime import read_message
 
 _log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class GmailSource:
             for mid, item in self._raw(ids):
                 self._unfetched.discard(mid)
                 if isinstance(item, bytes):
-                    yield _parse(item, mid)
+                    yield read_message(item, mid)
                 else:
                     yield UnreadableMessage(mid, str(item) or type(item).__name__)
             finished = True
@@ -165,10 +165,3 @@ class GmailSource:
         listed = self._client.list_ids(self._query, stop=enough)
         return [mid for mid in listed if mid in wanted]
 
-
-def _parse(raw: bytes, mid: str) -> MailMessage | UnreadableMessage:
-    try:
-        return parse_message(raw, mid)
-    except Exception as exc:  # parse_message promises not to raise; a bug must not stop a scan
-        _log.exception("parse_message raised on %s", mid)
-        return UnreadableMessage(mid, f"Could not decode this message ({type(exc).__name__}).")

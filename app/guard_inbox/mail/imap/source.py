@@ -23,7 +23,7 @@ from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.imap import ImapSettings
 from guard_inbox.domain.models import MailMessage, UnreadableMessage
 from guard_inbox.mail.imap.connection import ConnectionDropped, Connector, ImapConnection
-from guard_inbox.mail.mime import parse_message
+from guard_inbox.mail.mime import read_message
 
 _log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class ImapSource:
                 yield UnreadableMessage(mid, "The server did not give this message (deleted or "
                                              "moved since it was listed?).")
             else:
-                yield _parse(raw, mid)
+                yield read_message(raw, mid)
 
     def _bodies(self, folder: str, uidvalidity: int, uids: list[int]) -> dict[int, bytes] | None:
         conn = self._connection()
@@ -190,10 +190,3 @@ def _groups(ids: Sequence[str]) -> Iterator[list[tuple[str, str, int, int]]]:
     if group:
         yield group
 
-
-def _parse(raw: bytes, mid: str) -> MailMessage | UnreadableMessage:
-    try:
-        return parse_message(raw, mid)
-    except Exception as exc:  # parse_message promises not to raise; a bug must not stop a scan
-        _log.exception("parse_message raised on %s", mid)
-        return UnreadableMessage(mid, f"Could not decode this message ({type(exc).__name__}).")
