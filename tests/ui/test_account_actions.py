@@ -5,30 +5,17 @@ as in test_first_run; our own dialogs open without blocking and are answered as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import Account, AccountStatus, JobState
 from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
 from guard_inbox.ui.main_window import MainWindow
 from mailgen import write_mbox
-
-
-@pytest.fixture
-def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> Iterator[MainWindow]:
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
-    yield window
-    window.shutdown()
 
 
 def states(window: MainWindow) -> list[JobState]:

@@ -24,6 +24,7 @@ from guard_inbox.services.sources import LocalSourceFactory
 from guard_inbox.settings import Settings
 from guard_inbox.ui.dialogs.add_imap import AddImapDialog
 from guard_inbox.ui.main_window import MainWindow
+from window_kit import open_window
 
 pytestmark = pytest.mark.skipif(not imap_kit.available(), reason="dovecot-imapd is not installed "
                                 "(make test installs it)")
@@ -53,11 +54,7 @@ def imap_core(tmp_path: Path) -> Iterator[tuple[Core, CoreApi]]:
 @pytest.fixture
 def window(qtbot: QtBot, imap_core: tuple[Core, CoreApi], tmp_path: Path) -> Iterator[MainWindow]:
     core, api = imap_core
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
+    window = open_window(qtbot, api, core.settings, tmp_path)
     yield window
     window.shutdown()
 

@@ -15,6 +15,7 @@ from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage
 from guard_inbox.ui.main_window import CODES_TAB, JOBS_TAB, MainWindow
 from guard_inbox.ui.models.codes_model import CODE, EXPIRES, MERCHANT, USED
+from window_kit import open_window
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SHOTS = Path("/tmp/codes16")
@@ -37,11 +38,7 @@ def seed(core: Core) -> int:
 @pytest.fixture
 def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> Iterator[MainWindow]:
     seed(core)
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
+    window = open_window(qtbot, api, core.settings, tmp_path)
     qtbot.waitUntil(lambda: window.codes.model.total == 4, timeout=10000)
     yield window
     window.shutdown()

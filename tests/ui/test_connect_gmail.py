@@ -33,6 +33,7 @@ from guard_inbox.paths import AppPaths
 from guard_inbox.settings import Settings
 from guard_inbox.ui.dialogs.connect_gmail import ConnectGmailDialog
 from guard_inbox.ui.main_window import MainWindow
+from window_kit import open_window
 
 ADDRESS = "shopper@example.org"
 QUIT_LIMIT_S = 2.0
@@ -65,11 +66,7 @@ def app(servers: tuple[FakeGoogleOAuth, FakeGmail], tmp_path: Path) -> Iterator[
 @pytest.fixture
 def window(qtbot: QtBot, app: tuple[Core, CoreApi], tmp_path: Path) -> Iterator[MainWindow]:
     core, api = app
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
+    window = open_window(qtbot, api, core.settings, tmp_path)
     yield window
     window.shutdown()
 
@@ -228,11 +225,7 @@ def test_quit_during_a_sign_in_exits_within_two_seconds(
     # The window is shut down here, not by the fixture: that is what is timed. (Then bootstrap
     # closes the core - workers, queue, broker, database - which takes 0.6-1.3 s on its own.)
     core, api = app
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
+    window = open_window(qtbot, api, core.settings, tmp_path)
     dialog = ready_to_sign_in(qtbot, window, client_file, monkeypatch)
     port = start_pending_sign_in(qtbot, window, dialog)
 

@@ -7,7 +7,6 @@ dialogs are replaced, by answers, because a test cannot click in them.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,6 @@ from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, JobState
 from guard_inbox.ui.main_window import MainWindow
 from mailgen import write_mbox
-
-
-@pytest.fixture
-def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> Iterator[MainWindow]:
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
-    yield window
-    window.shutdown()
 
 
 def welcome_shown(window: MainWindow) -> bool:

@@ -17,17 +17,6 @@ from guard_inbox.ui.models.jobs_model import STATUS
 from mailgen import write_mbox
 
 
-@pytest.fixture
-def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> MainWindow:
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
-    yield window
-    window.shutdown()
-
-
 def job_states(window: MainWindow) -> list[JobState]:
     model = window.jobs_model
     return [model.job_at(r).state for r in range(model.rowCount())]

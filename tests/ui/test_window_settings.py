@@ -3,30 +3,15 @@ bar saying when the next background scan runs, or that background scanning is pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from guard_inbox.autostart import XdgAutostart
-from guard_inbox.bootstrap.app_api import CoreApi
-from guard_inbox.bootstrap.core import Core
 from guard_inbox.ui.dialogs.settings_accounts_page import AccountsPage
 from guard_inbox.ui.main_window import MainWindow
 from guard_inbox.ui.views.status_line import PAUSE_LINK, RESUME_LINK, schedule_text
-
-
-@pytest.fixture
-def window(qtbot: QtBot, api: CoreApi, core: Core, tmp_path: Path) -> Iterator[MainWindow]:
-    window = MainWindow(api, core.settings, tmp_path / "window.ini")
-    qtbot.addWidget(window)
-    window.show()
-    window.start_background()
-    qtbot.waitUntil(window.scan_action.isEnabled, timeout=15000)
-    yield window
-    window.shutdown()
 
 
 def test_the_window_has_no_queue_tab(window: MainWindow) -> None:
