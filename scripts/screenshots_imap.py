@@ -9,15 +9,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from screenshots import OUT, pump, save  # noqa: E402  (scripts/: this script's folder)
 
 import imap_kit  # noqa: E402
 from guard_inbox.bootstrap import start_app  # noqa: E402
@@ -33,25 +32,6 @@ from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
 from guard_inbox.settings import Settings  # noqa: E402
 from guard_inbox.ui.dialogs.add_imap import AddImapDialog  # noqa: E402
 from guard_inbox.ui.main_window import MainWindow  # noqa: E402
-
-OUT = ROOT / "docs" / "screenshots"
-
-
-def pump(until: object = None, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        QCoreApplication.processEvents()
-        if callable(until) and until():
-            return
-        time.sleep(0.01)
-    if until is not None:
-        raise TimeoutError("the window never got there")
-
-
-def save(widget: QWidget, name: str) -> None:
-    pump(None, 0.3)
-    widget.grab().save(str(OUT / f"{name}.png"))
-    print(f"wrote docs/screenshots/{name}.png")
 
 
 def main() -> int:
