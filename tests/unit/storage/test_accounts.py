@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from guard_inbox.domain.errors import KnownError
 from guard_inbox.domain.models import AccountKind, AccountStatus, FoundCode, JobState, MailMessage
-from guard_inbox.storage import migrations
 from guard_inbox.storage.accounts import REMOVED_NOTE, AccountStore
-from guard_inbox.storage.db import Database, open_database
+from guard_inbox.storage.db import Database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository
 
 WORKER = "host:1:abc"
 
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database("", tmp_path / "test.sqlite3")
-    migrations.migrate(db)
-    yield db
-    db.close()
 
 
 def with_codes(repo: Repository, jobs: JobRepository, address: str, *codes: str) -> int:

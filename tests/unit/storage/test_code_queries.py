@@ -3,7 +3,6 @@ statuses, shop filter, grouping, codes kept on screen, and the one "Expiring soo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +18,6 @@ from guard_inbox.storage.repository import Repository
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database("", tmp_path / "test.sqlite3")
-    migrations.migrate(db)
-    yield db
-    db.close()
 
 
 def store(database: Database, *codes: FoundCode) -> Repository:

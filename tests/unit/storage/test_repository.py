@@ -16,14 +16,6 @@ from guard_inbox.storage.repository import CodeQuery, Repository
 from guard_inbox.storage.tables import MessageRow
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    db = open_database("", tmp_path / "test.sqlite3")
-    migrations.migrate(db)
-    yield db
-    db.close()
-
-
 def message(pid: str, day: int) -> MailMessage:
     return MailMessage(provider_id=pid, subject=f"Offer {pid}", sender="Shop <a@shop.example>",
                        date=datetime(2026, 3, day, tzinfo=UTC), snippet="...")

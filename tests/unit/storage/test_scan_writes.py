@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from guard_inbox.domain.models import AccountKind, FoundCode, MailMessage
-from guard_inbox.storage import migrations
-from guard_inbox.storage.db import Database, open_database
+from guard_inbox.storage.db import Database
 from guard_inbox.storage.job_repository import JobRepository
 from guard_inbox.storage.repository import Repository
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database("", tmp_path / "test.sqlite3")
-    migrations.migrate(db)
-    yield db
-    db.close()
 
 
 def _mail(pid: str, day: int) -> MailMessage:
