@@ -84,7 +84,7 @@ class CoreApi:
         self._core = core
         self._gmail_factory = gmail
         self._gmail: GmailAccounts | None = None
-        self._gmail_lock = threading.Lock()
+        self._lazy_lock = threading.Lock()  # Gmail's and IMAP's services are built on first use
         self._save_secret = save_secret
         self._start = start
         self._imap_factory = imap
@@ -231,7 +231,7 @@ class CoreApi:
 
         if self._gmail_factory is None:
             raise KnownError("Gmail support is not available in this installation.")
-        with self._gmail_lock:  # Google's client libraries are imported on first use only
+        with self._lazy_lock:  # Google's client libraries are imported on first use only
             if self._gmail is None:
                 self._gmail = self._gmail_factory()
             return self._gmail
@@ -243,6 +243,12 @@ class CoreApi:
     def sign_in_gmail(self, client_file: Path, *, show_url: Callable[[str], object],
                       cancel: threading.Event) -> tuple[Account, Changes]:
         account = self._gmail_accounts().sign_in(client_file, show_url=show_url, cancel=cancel)
+        return self._added(account)
+
+    def _added(self, account: Account, *, scan: bool = True) -> tuple[Account, Changes]:
+        """A signed-in or added account, with its first scan queued unless ``scan`` is False."""
+        if not scan:
+            return account, Changes(accounts=True)
         if self._start is not None:
             self._start.wait()  # the first scan needs the queue (minutes after the window opened)
         return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
@@ -254,7 +260,7 @@ class CoreApi:
 
         if self._imap_factory is None:
             raise KnownError("IMAP support is not available in this installation.")
-        with self._gmail_lock:  # IMAPClient is imported on first use only
+        with self._lazy_lock:  # IMAPClient is imported on first use only
             if self._imap is None:
                 self._imap = self._imap_factory()
             return self._imap
@@ -265,22 +271,13 @@ class CoreApi:
 
     def add_imap(self, settings: ImapSettings, password: str, *, scan: bool = True,
                  oauth: Mapping[str, Any] | None = None) -> tuple[Account, Changes]:
-        account = self._imap_accounts().add(settings, password, oauth)
-        if not scan:
-            return account, Changes(accounts=True)
-        if self._start is not None:
-            self._start.wait()  # the first scan needs the queue
-        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+        return self._added(self._imap_accounts().add(settings, password, oauth), scan=scan)
 
     def sign_in_imap(self, settings: ImapSettings, client_id: str, *,
                      show_url: Callable[[str], object], cancel: threading.Event,
                      scan: bool = True) -> tuple[Account, Changes]:
         account = self._imap_accounts().sign_in(settings, client_id, show_url=show_url, cancel=cancel)
-        if not scan:
-            return account, Changes(accounts=True)
-        if self._start is not None:
-            self._start.wait()
-        return account, Changes(accounts=True, jobs=self.scan([account.id]).jobs)
+        return self._added(account, scan=scan)
 
     def imap_settings(self, address: str) -> ImapSettings:
         return self._imap_accounts().settings(address)
