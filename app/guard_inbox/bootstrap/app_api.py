@@ -188,9 +188,6 @@ class CoreApi:
     def add_gmail_token(self, path: Path) -> tuple[Account, Changes]:
         return self._gmail_accounts().add_from_token_file(path), Changes(accounts=True)
 
-    def remove_gmail(self, address: str) -> tuple[Account, Changes]:
-        return self._gmail_accounts().remove(address), Changes(codes=True, accounts=True)
-
     # -- accounts ------------------------------------------------------------------------------
     def _account_store(self) -> AccountStore:
         return AccountStore(self._core.database, self._core.repository)

@@ -178,8 +178,6 @@ class AppApi(CodeReader, OverviewReader, Protocol):
 
     def add_gmail_token(self, path: Path) -> tuple[Account, Changes]: ...
 
-    def remove_gmail(self, address: str) -> tuple[Account, Changes]: ...
-
     # -- accounts (issue 16): rename, pause, locate a moved mailbox, remove ----------------------
     def rename_account(self, account_id: int, name: str) -> Changes:
         """An empty name shows the address again."""

@@ -89,11 +89,3 @@ class GmailAccounts:
         self.repository.set_account_status(account.id, AccountStatus.OK)
         refreshed = self.repository.get_account(account.id)
         return refreshed or account
-
-    def remove(self, address: str) -> Account:
-        account = self.repository.find_account(address, AccountKind.GMAIL)
-        if account is None:
-            raise KnownError(f"No Gmail account {address!r} is connected.")
-        self.token_store.delete(account.address)
-        self.repository.remove_account(account.id)
-        return account

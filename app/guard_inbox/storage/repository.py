@@ -86,10 +86,6 @@ class Repository:
         rows = AccountRow.select().where(AccountRow.removed_at.is_null()).order_by(AccountRow.id)
         return [_account(r, counts.get(r.id, 0)) for r in rows]
 
-    def remove_account(self, account_id: int) -> bool:
-        with self.database.write():
-            return bool(AccountRow.delete().where(AccountRow.id == account_id).execute())
-
     def set_account_status(self, account_id: int, status: AccountStatus, message: str = "") -> None:
         with self.database.write():
             AccountRow.update(status=status.value, status_message=message).where(
