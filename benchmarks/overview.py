@@ -32,10 +32,12 @@ from guard_inbox.bootstrap.app_api import CoreApi  # noqa: E402
 from guard_inbox.bootstrap.core import Core  # noqa: E402
 from guard_inbox.domain.folding import fold  # noqa: E402
 from guard_inbox.domain.models import AccountKind, CodeQuery, JobState  # noqa: E402
-from guard_inbox.domain.overview import Overview  # noqa: E402
+from guard_inbox.domain.overview import (
+    Overview,  # noqa: E402
+    day_starts,  # noqa: E402
+)
 from guard_inbox.extraction.pipeline import ExtractionPipeline  # noqa: E402
 from guard_inbox.paths import AppPaths  # noqa: E402
-from guard_inbox.services.overview import day_starts  # noqa: E402
 from guard_inbox.services.sources import LocalSourceFactory  # noqa: E402
 from guard_inbox.settings import Settings  # noqa: E402
 from guard_inbox.storage.clock import utcnow  # noqa: E402

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from guard_inbox.domain.models import JobState
+
+
+def day_starts(today: date, days: int, zone: tzinfo | None = None) -> list[datetime]:
+    """The ``days + 1`` midnights from ``today`` on, as aware instants.
+
+    Without ``zone``, in the system's local time with each date's own UTC offset, so a
+    daylight-saving change inside the 30 days moves that day's boundary by its hour.
+    """
+    midnights = (datetime.combine(today + timedelta(days=i), time()) for i in range(days + 1))
+    if zone is None:
+        return [m.astimezone() for m in midnights]
+    return [m.replace(tzinfo=zone) for m in midnights]
 
 
 @dataclass(frozen=True, slots=True)

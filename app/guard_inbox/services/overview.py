@@ -1,8 +1,9 @@
 """The Overview tab's figures: local calendar days, top shops with their best discount, scans.
 
-The SQL lives in ``storage/overview_queries.py`` and counts; this module decides what a day is
-(local midnights, daylight-saving moves included), which few shops a day's tooltip names and
-which discount reads as the biggest.
+The SQL lives in ``storage/overview_queries.py`` and counts; a day is one of
+``domain.overview.day_starts`` (local midnights, daylight-saving moves included, shared with the
+codes list's day filter); this module decides which few shops a day's tooltip names and which
+discount reads as the biggest.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 
-from guard_inbox.domain.overview import ExpiringDay, Overview, ScanSummary, ShopSummary
+from guard_inbox.domain.overview import ExpiringDay, Overview, ScanSummary, ShopSummary, day_starts
 from guard_inbox.storage.overview_queries import DayShopCount, OverviewQueries
 
 TIMELINE_DAYS = 30
@@ -24,18 +25,6 @@ DISCOUNTS_PER_SHOP = 3
 _PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*%")
 _AMOUNT = re.compile(
     r"[$€£¥]\s*(\d+(?:[.,]\d+)?)|(\d+(?:[.,]\d+)?)\s*(?:[$€£¥]|(?:eur|usd|gbp)\b)", re.IGNORECASE)
-
-
-def day_starts(today: date, days: int, zone: tzinfo | None = None) -> list[datetime]:
-    """The ``days + 1`` midnights from ``today`` on, as aware instants.
-
-    Without ``zone``, in the system's local time with each date's own UTC offset, so a
-    daylight-saving change inside the 30 days moves that day's boundary by its hour.
-    """
-    midnights = (datetime.combine(today + timedelta(days=i), time()) for i in range(days + 1))
-    if zone is None:
-        return [m.astimezone() for m in midnights]
-    return [m.replace(tzinfo=zone) for m in midnights]
 
 
 def discount_size(discount: str) -> tuple[int, float]:

@@ -11,7 +11,8 @@ import pytest
 from guard_inbox.bootstrap.app_api import CoreApi
 from guard_inbox.bootstrap.core import Core
 from guard_inbox.domain.models import AccountKind, FoundCode, JobState, MailMessage
-from guard_inbox.services.overview import best_discount, day_starts, discount_size
+from guard_inbox.domain.overview import day_starts
+from guard_inbox.services.overview import best_discount, discount_size
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Ten days before Germany's clocks go forward (29 March 2026, 02:00 -> 03:00).

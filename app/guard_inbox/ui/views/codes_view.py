@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from urllib.parse import quote
 
 import shiboken6
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from guard_inbox.domain.models import DEFAULT_EXPIRING_DAYS, CodeQuery, StoredCode
+from guard_inbox.domain.overview import day_starts
 from guard_inbox.services.api import Changes, CodeReader
 from guard_inbox.ui.models.codes_model import DISCOUNT, Clock, CodesModel, local_now
 from guard_inbox.ui.taskman import TaskManager
@@ -284,8 +285,8 @@ class CodesView(QWidget):
             self._day_range = None
             self.day_bar.hide()
         else:
-            self._day_range = (datetime.combine(day, time()).astimezone(),
-                               datetime.combine(day + timedelta(days=1), time()).astimezone())
+            start, end = day_starts(day, 1)  # the Overview's own local day
+            self._day_range = (start, end)
             shown = QLocale().toString(QDate(day.year, day.month, day.day),
                                        QLocale.FormatType.LongFormat)
             self.day_label.setText(f"Unused codes expiring on {shown}")
