@@ -158,6 +158,15 @@ class JobRepository:
             flag = JobRow.select(JobRow.cancel_requested).where(JobRow.id == job_id).scalar()
         return bool(flag)
 
+    def add_counts(self, job_id: int, scanned: int, codes_found: int, codes_new: int) -> None:
+        """Inside the transaction that checkpoints those messages: a worker killed before its
+        next progress write leaves counts that match what is stored, so the scan that resumes
+        (skipping the stored messages) ends with the same totals as one that never stopped."""
+        JobRow.update(
+            scanned=JobRow.scanned + scanned, codes_found=JobRow.codes_found + codes_found,
+            codes_new=JobRow.codes_new + codes_new,
+        ).where(JobRow.id == job_id).execute()
+
     def heartbeat(self, job_ids: Sequence[int], worker_id: str) -> None:
         if not job_ids:
             return

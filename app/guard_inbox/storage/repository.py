@@ -119,7 +119,9 @@ class Repository:
         """
         with self.database.write():
             self._jobs.check_owner(job_id, owner)
-            return write_results(account_id, job_id, results, utcnow())
+            found, new = write_results(account_id, job_id, results, utcnow())
+            self._jobs.add_counts(job_id, len(results), found, new)
+            return found, new
 
     # -- reading codes -------------------------------------------------------------
     def _code_select(self, query: CodeQuery, *, rows: bool = True) -> peewee.ModelSelect:

@@ -46,3 +46,21 @@ def test_a_code_seen_again_in_later_chunks_keeps_its_first_sighting_and_the_newe
     fresh = codes["FRESH1"]
     assert (fresh.first_seen.day, fresh.last_seen.day, fresh.discount, fresh.message_id) == (
         7, 9, "9% off", "second-fresh")
+
+
+def test_a_checkpoint_counts_its_messages_on_the_job_in_the_same_transaction(
+    database: Database,
+) -> None:
+    """A worker killed between a checkpoint and its progress write: the job's counts still match
+    the stored messages, so the resumed scan, which skips them, ends with the whole total."""
+    repo = Repository(database)
+    account = repo.add_account(AccountKind.MBOX, "/m.mbox")
+    jobs = JobRepository(database)
+    job = jobs.create(account.id, 100, "manual")
+    repo.record_scan_results(account.id, job.id, [
+        (_mail("a", 10), [FoundCode("SAVE10", "Shop", "10% off")]),
+        (_mail("b", 11), []),
+    ])
+    stored = jobs.get(job.id)
+    assert stored is not None
+    assert (stored.scanned, stored.codes_found, stored.codes_new) == (2, 1, 1)
