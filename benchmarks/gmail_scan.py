@@ -11,8 +11,9 @@ Measured, each beside its baseline in the same run:
   embedded Redis, SQLite, worker thread and extraction), and when its first code was in the
   database (what the window shows);
 - the fetch alone in this process (GmailSource as the scan drives it), ours and the baseline:
-  today's one-batch-at-a-time path (50 parts per batch; pay for a batch, wait for it to be
-  served, then pay for the next), which the quota floor alone does not explain;
+  the path before this work, which lists every page first and then fetches one batch at a
+  time (50 parts per batch; pay for a batch, wait for it to be served, then pay for the next),
+  slower than the quota floor alone explains, its first message only after the whole listing;
 - requests of an incremental rescan with no new mail.
 
     python benchmarks/gmail_scan.py            # 400 and 5,000 messages (~15 min)
@@ -128,23 +129,25 @@ def watch_first_code(database: Path, proc: subprocess.Popen[str], start: float, 
         time.sleep(0.02)
 
 
-def in_process(gmail: FakeGmail, info: dict[str, Any], name: str, **client: Any) -> tuple[Run, str]:
-    """The fetch as the scan drives it (chunks of 50 from one GmailSource), without the app."""
+def in_process(gmail: FakeGmail, info: dict[str, Any], name: str, *, streamed: bool = True,
+               **client: Any) -> tuple[Run, str]:
+    """The fetch as the scan drives it (one GmailSource stream, newest first), without the app;
+    not ``streamed``: the whole listing first, then the fetch (the path before streaming)."""
     credentials = LockedCredentials.from_info(ADDRESS, info, None)
     settle(gmail)
     start = time.perf_counter()
     with GmailClient(ADDRESS, lambda: credentials, gmail.base_url, QuotaLimiter(UNITS_PER_MINUTE),
                      **client) as gmail_client:
         source = GmailSource(gmail_client, QUERY)
-        ids = list(source.list_ids(frozenset()))
         fetched = 0
         first: float | None = None
-        for at in range(0, len(ids), 50):
-            for _ in source.fetch(ids[at : at + 50]):
-                fetched += 1
-                first = first if first is not None else time.perf_counter() - start
+        listed = None if streamed else source.list_ids(frozenset())
+        items = source.stream_newest_first(frozenset()) if listed is None else source.fetch(listed)
+        for _ in items:
+            fetched += 1
+            first = first if first is not None else time.perf_counter() - start
     wall = time.perf_counter() - start
-    assert fetched == len(ids)
+    assert fetched == (source.listed_total() if listed is None else len(listed))
     return Run(name, wall, gmail.units_used, gmail.requests, gmail.rate_limited, first), source.sync_state()
 
 
@@ -168,8 +171,8 @@ def bench(messages: int, with_library_runs: bool) -> list[Run]:
         runs = [command(gmail, info, messages)]
         if with_library_runs:
             runs.append(in_process(gmail, info, "fetch alone (ours)")[0])
-        baseline, state = in_process(gmail, info, "baseline: one batch at a time", in_flight=1,
-                                     batch_parts=50)
+        baseline, state = in_process(gmail, info, "baseline: list, then serial", streamed=False,
+                                     in_flight=1, batch_parts=50)
         runs.append(baseline)
         rescan = incremental(gmail, info, state)
     report(messages, runs, rescan)

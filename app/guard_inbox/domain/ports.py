@@ -43,6 +43,22 @@ class RawMailSource(MailSource, Protocol):
         ...
 
 
+@runtime_checkable
+class StreamingSource(MailSource, Protocol):
+    """A source whose listing is slow (pages over the network, as Gmail's): fetching starts
+    with the first page of ids, so the first codes do not wait for the whole listing."""
+
+    def stream_newest_first(
+        self, already_scanned: frozenset[str]
+    ) -> Iterator[MailMessage | UnreadableMessage]:
+        """Messages not in ``already_scanned``, newest first, each id once."""
+        ...
+
+    def listed_total(self) -> int | None:
+        """How many messages the stream yields in all; None until the listing has ended."""
+        ...
+
+
 class SourceFactory(Protocol):
     def open(self, account: Account) -> MailSource: ...
 

@@ -39,7 +39,7 @@ from guard_inbox.domain.models import (
     RawMail,
     UnreadableMessage,
 )
-from guard_inbox.domain.ports import Extractor, MailSource, RawMailSource, SourceFactory
+from guard_inbox.domain.ports import Extractor, MailSource, RawMailSource, SourceFactory, StreamingSource
 from guard_inbox.services.lifecycle import JobLifecycle
 from guard_inbox.services.reading_child import ChunkResult, read_items
 from guard_inbox.services.reading_pool import ReadingPool
@@ -209,6 +209,8 @@ class ScanService:
         source = self.sources.open(account)
         if isinstance(source, RawMailSource) and self.pool is not None:
             self._read_raw(job, source, shutting_down, self.pool)
+        elif isinstance(source, StreamingSource):
+            self._read_streamed(job, source, shutting_down)
         else:
             self._read_in_thread(job, source, shutting_down)
         self.repository.finish_account_scan(account.id, source.sync_state() or None)
@@ -229,6 +231,31 @@ class ScanService:
                 progress.add(item, self._extract(item))
                 if progress.due():
                     progress.flush()
+        progress.flush(force=True)
+
+    def _read_streamed(self, job: Job, source: StreamingSource, shutting_down: threading.Event) -> None:
+        """Fetched while the source still lists (Gmail's pages of ids): the first message's
+        codes are stored at once, then a checkpoint every 50 messages or 0.5 s. The total is
+        unknown (0) until the listing has ended."""
+        progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic)
+        progress.flush(force=True)
+        items = source.stream_newest_first(self.repository.scanned_ids(job.account_id))
+        try:
+            for item in items:
+                if shutting_down.is_set():
+                    progress.flush(force=True)
+                    raise ScanInterrupted()
+                progress.add(item, self._extract(item))
+                if progress.scanned == job.scanned or progress.due():
+                    listed = source.listed_total()
+                    if listed is not None:
+                        progress.total = job.scanned + listed
+                    progress.flush()
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a scan that stops early stops the source's fetch threads now
+        progress.total = progress.scanned + len(progress.pending)
         progress.flush(force=True)
 
     def _read_raw(self, job: Job, source: RawMailSource, shutting_down: threading.Event,

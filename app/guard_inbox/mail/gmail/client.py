@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from google.auth import exceptions as auth_exceptions
@@ -149,6 +150,18 @@ class GmailClient:
         once it reaches mail it has already scanned).
         """
         ids: list[str] = []
+        for page_ids in self.list_pages(query):
+            ids.extend(page_ids)
+            if stop is not None and stop(page_ids):
+                break
+        return ids
+
+    def list_pages(self, query: str) -> Iterator[list[str]]:
+        """The ids matching ``query`` page by page (up to ``max_results`` each), newest first.
+
+        A page is requested only when the one before has been taken: a scan can fetch the first
+        page's messages while later pages are still to be listed.
+        """
         page_token: str | None = None
         while True:
             token = page_token
@@ -160,11 +173,10 @@ class GmailClient:
                 )
 
             page = self._call(request, COST_LIST, "listing messages")
-            page_ids = [str(m["id"]) for m in page.get("messages", ()) if m.get("id")]
-            ids.extend(page_ids)
+            yield [str(m["id"]) for m in page.get("messages", ()) if m.get("id")]
             page_token = page.get("nextPageToken")
-            if not page_token or (stop is not None and stop(page_ids)):
-                return ids
+            if not page_token:
+                return
 
     def history_ids(self, start_history_id: str) -> tuple[list[str], str]:
         """(ids of messages added since ``start_history_id``, the mailbox's current historyId).
@@ -198,25 +210,25 @@ class GmailClient:
             if not page_token:
                 return list(ids), current
 
-    def get_raw_many(self, ids: Sequence[str]) -> Iterator[tuple[str, bytes | Exception]]:
+    def get_raw_many(self, ids: Iterable[str]) -> Iterator[tuple[str, bytes | Exception]]:
         """(id, raw RFC 822 bytes) per message, in batches; a message Gmail cannot give is an Exception.
 
-        A 404 (deleted since it was listed) or 400 for one message comes back as its Exception;
-        failures that say "try later" are retried part by part; failures that concern the whole
-        account (revoked grant, API disabled) raise.
+        ``ids`` is read as batches are needed, so it may be a listing still in progress; an id
+        given twice is fetched once. A 404 (deleted since it was listed) or 400 for one message
+        comes back as its Exception; failures that say "try later" are retried part by part;
+        failures that concern the whole account (revoked grant, API disabled) raise.
         """
-        unique = list(dict.fromkeys(ids))
-        size = self.parts_per_batch
-        chunks = [unique[start : start + size] for start in range(0, len(unique), size)]
-        if self._in_flight == 1 or len(chunks) <= 1:
-            for chunk in chunks:
+        chunks = _batches(_once_each(ids), self.parts_per_batch)
+        first = list(islice(chunks, 2))  # one batch alone needs no threads
+        if self._in_flight == 1 or len(first) <= 1:
+            for chunk in chain(first, chunks):
                 yield from self._get_batch(chunk)
             return
         # Fetch ahead by messages, not batches: a batch backing off after a 429 (>= 1 s) must
         # not stall the others while the quota refills.
-        ahead = max(2 * self._in_flight, AHEAD_MESSAGES // size)
+        ahead = max(2 * self._in_flight, AHEAD_MESSAGES // self.parts_per_batch)
         yield from OrderedPipeline(
-            chunks, lambda chunk, stop: list(self._get_batch(chunk, stop)),
+            chain(first, chunks), lambda chunk, stop: list(self._get_batch(chunk, stop)),
             workers=self._in_flight, ahead=ahead, on_exit=self.release,
         )
 
@@ -360,6 +372,20 @@ class GmailClient:
     def _count(self) -> None:
         with self._count_lock:
             self._requests += 1
+
+
+def _once_each(ids: Iterable[str]) -> Iterator[str]:
+    """``ids`` in order without repeats (a listing whose pages shifted as mail arrived)."""
+    seen: set[str] = set()
+    for mid in ids:
+        if mid not in seen:
+            seen.add(mid)
+            yield mid
+
+
+def _batches(ids: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(islice(ids, size)):
+        yield batch
 
 
 def _rate_limited(error: BaseException | None) -> bool:

@@ -10,9 +10,10 @@ mail already scanned (listings are newest first), usually one page. A rescan wit
 costs a single history.list request.
 
 Ids come newest first, as Gmail lists them, so the codes a user most likely still can use are
-found (and shown) first. The first ``fetch`` starts one stream over every listed id (several
-batches in flight, client.py); later calls take their messages from that stream, so the
-quota stays busy across the scan's chunks instead of idling between them.
+found (and shown) first. A scan reads ``stream_newest_first``: one stream over the listing
+(several batches in flight, client.py) that starts fetching after the first page of ids, so
+the first codes of a large mailbox do not wait for its ten or more listing pages, and the
+quota stays busy from the first batch to the last.
 
 The saved state also names the query it was taken under: after the user changes the query
 (say, from the last year to all promotions), history would only ever show new mail, so the
@@ -45,10 +46,7 @@ class GmailSource:
             history_id = ""
         self._stored = history_id
         self._state = ""
-        self._unfetched: set[str] = set()
-        self._listed: list[str] = []
-        self._stream: Iterator[tuple[str, bytes | Exception]] | None = None
-        self._ready: dict[str, bytes | Exception] = {}
+        self._total: int | None = None
 
     @property
     def client(self) -> GmailClient:
@@ -57,89 +55,56 @@ class GmailSource:
     def list_ids(self, already_scanned: frozenset[str]) -> Sequence[str]:
         """Ids still to scan, newest first: incremental through history when we have a cursor."""
         try:
-            ids = self._list(already_scanned)
-        except BaseException:
-            self._client.release()
-            raise
-        self._close_stream()
-        self._listed = list(ids)
-        self._unfetched = set(ids)
-        if not ids:
-            self._client.release()  # nothing will be fetched: leave no connection open
-        return ids
-
-    def _list(self, already_scanned: frozenset[str]) -> list[str]:
-        if self._stored:
-            try:
-                added, current = self._client.history_ids(self._stored)
-            except HistoryExpired:
-                _log.info(
-                    "Gmail history of %s no longer reaches back to %s; listing the whole query",
-                    self._client.address, self._stored,
-                )
-            else:
-                self._state = current
-                fresh = [mid for mid in added if mid not in already_scanned]
-                return self._matching_query(fresh, already_scanned) if fresh else []
-        return self._full_listing(already_scanned)
+            ids = self._incremental(already_scanned)
+            return ids if ids is not None else list(self._full_listing(already_scanned))
+        finally:
+            self._client.release()  # fetch opens what it needs
 
     def fetch(self, ids: Sequence[str]) -> Iterator[MailMessage | UnreadableMessage]:
-        """Decoded messages; one Gmail would not give or we could not decode is UnreadableMessage.
+        """Decoded messages; one Gmail would not give or we could not decode is UnreadableMessage."""
+        yield from self._decoded(self._client.get_raw_many(ids))
 
-        The connection is kept between calls while listed ids remain, and closed once the last
-        one is fetched or the scan stops early (error, cancel): MailSource has no close().
+    def stream_newest_first(
+        self, already_scanned: frozenset[str]
+    ) -> Iterator[MailMessage | UnreadableMessage]:
+        """Every message still to scan, newest first, fetched while the listing goes on.
+
+        A full listing is read page by page as the fetch needs ids: the first messages arrive
+        after one page, not after every page of a large mailbox. ``listed_total`` tells how
+        many there are once the last page is in.
         """
-        finished = False
+        self._total = None
+        ids = self._incremental(already_scanned)
+        if ids is not None:
+            self._total = len(ids)
+        yield from self._decoded(self._client.get_raw_many(
+            ids if ids is not None else self._full_listing(already_scanned)))
+
+    def listed_total(self) -> int | None:
+        """Messages ``stream_newest_first`` yields in all; None while the listing runs."""
+        return self._total
+
+    def _decoded(
+        self, raw: Iterator[tuple[str, bytes | Exception]]
+    ) -> Iterator[MailMessage | UnreadableMessage]:
+        """Parsed messages; the connections close when the stream ends or is dropped (an error,
+        a cancel): a MailSource is never closed by the scan."""
         try:
-            for mid, item in self._raw(ids):
-                self._unfetched.discard(mid)
+            for mid, item in raw:
                 if isinstance(item, bytes):
                     yield read_message(item, mid)
                 else:
                     yield UnreadableMessage(mid, str(item) or type(item).__name__)
-            finished = True
         finally:
-            if not finished or not self._unfetched:
-                if self._client.backoff_seconds:
-                    _log.info("Gmail asked %s to slow down: %.1f s spent backing off in this scan",
-                              self._client.address, self._client.backoff_seconds)
-                self._close_stream()
-                self._client.release()
-
-    def _raw(self, ids: Sequence[str]) -> Iterator[tuple[str, bytes | Exception]]:
-        """(id, raw bytes or the reason it is missing) for ``ids``, in that order.
-
-        Listed ids come from the one stream over the listing (started at the first call);
-        an id that was not listed, or one asked again, is fetched on its own.
-        """
-        if self._stream is None and self._listed:
-            self._stream = self._client.get_raw_many(self._listed)
-            self._listed = []
-        stray: list[str] = []
-        for mid in ids:
-            while mid not in self._ready and self._stream is not None and mid in self._unfetched:
-                got = next(self._stream, None)
-                if got is None:
-                    self._stream = None
-                else:
-                    self._ready[got[0]] = got[1]
-            if mid in self._ready:
-                yield mid, self._ready.pop(mid)
-            else:
-                stray.append(mid)
-        if stray:
-            yield from self._client.get_raw_many(stray)
-
-    def _close_stream(self) -> None:
-        """Stop the stream's fetch threads (a scan that ended early) and drop what it holds."""
-        stream, self._stream = self._stream, None
-        self._ready.clear()
-        if stream is not None and hasattr(stream, "close"):
-            stream.close()
+            if hasattr(raw, "close"):
+                raw.close()  # stops the fetch threads of a stream left early
+            if self._client.backoff_seconds:
+                _log.info("Gmail asked %s to slow down: %.1f s spent backing off in this scan",
+                          self._client.address, self._client.backoff_seconds)
+            self._client.release()
 
     def close(self) -> None:
-        """Close the client's connections now (fetch and list_ids also do when a scan ends)."""
-        self._close_stream()
+        """Close the client's connections now (fetch and list_ids also do when they end)."""
         self._client.close()
 
     def sync_state(self) -> str:
@@ -148,10 +113,31 @@ class GmailSource:
         history_id = self._state or self._stored
         return f"{history_id}\n{self._query}" if history_id else ""
 
-    def _full_listing(self, already_scanned: frozenset[str]) -> list[str]:
+    def _incremental(self, already_scanned: frozenset[str]) -> list[str] | None:
+        """The new ids through history, or None when a full listing is needed (no cursor, or
+        Google no longer keeps history that far back)."""
+        if not self._stored:
+            return None
+        try:
+            added, current = self._client.history_ids(self._stored)
+        except HistoryExpired:
+            _log.info("Gmail history of %s no longer reaches back to %s; listing the whole query",
+                      self._client.address, self._stored)
+            return None
+        self._state = current
+        fresh = [mid for mid in added if mid not in already_scanned]
+        return self._matching_query(fresh, already_scanned) if fresh else []
+
+    def _full_listing(self, already_scanned: frozenset[str]) -> Iterator[str]:
+        """The query's ids not yet scanned, page by page; the cursor is read before the first."""
         self._state = str(self._client.profile().get("historyId") or "")
-        listed = self._client.list_ids(self._query)
-        return [mid for mid in listed if mid not in already_scanned]
+        seen: set[str] = set()
+        for page in self._client.list_pages(self._query):
+            for mid in page:
+                if mid not in already_scanned and mid not in seen:
+                    seen.add(mid)
+                    yield mid
+        self._total = len(seen)
 
     def _matching_query(self, fresh: list[str], already_scanned: frozenset[str]) -> list[str]:
         """The new ids that the query selects, newest first."""
@@ -164,4 +150,3 @@ class GmailSource:
 
         listed = self._client.list_ids(self._query, stop=enough)
         return [mid for mid in listed if mid in wanted]
-

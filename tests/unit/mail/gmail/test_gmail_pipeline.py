@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from guard_inbox.mail.gmail.quota import QuotaLimiter
 from guard_inbox.mail.gmail.source import GmailSource
 
 MakeClient = Callable[..., GmailClient]
+QUERY = "category:promotions"
 
 
 def test_results_come_in_order_whatever_order_workers_finish() -> None:
@@ -66,6 +67,31 @@ def test_a_failure_is_raised_when_the_reader_reaches_it_and_stops_the_rest() -> 
     assert len(exits) == 2 and all(name.startswith("gmail-fetch") for name in exits)
 
 
+def test_chunks_are_read_as_workers_need_them_so_work_starts_before_the_listing_ends() -> None:
+    more = threading.Event()
+
+    def listing() -> Iterator[int]:
+        yield 0
+        more.wait(5)  # the next page of a listing still on its way
+        yield 1
+
+    items = iter(OrderedPipeline(listing(), lambda chunk, stop: [chunk], workers=2, ahead=4))
+    assert next(items) == 0
+    more.set()
+    assert list(items) == [1]
+
+
+def test_a_listing_that_fails_midway_is_raised_after_the_chunks_before_it() -> None:
+    def listing() -> Iterator[int]:
+        yield from range(3)
+        raise ReconnectNeeded("reconnect")
+
+    got: list[int] = []
+    with pytest.raises(ReconnectNeeded):
+        got.extend(OrderedPipeline(listing(), lambda chunk, stop: [chunk], workers=2, ahead=4))
+    assert got == [0, 1, 2]
+
+
 def test_a_reader_that_leaves_stops_waiting_workers_at_once() -> None:
     waiting = threading.Event()
 
@@ -111,16 +137,33 @@ def test_batches_hold_a_quarter_second_of_quota(gmail: FakeGmail, info: dict[str
     assert make_client(info, quota=QuotaLimiter(1_000_000), batch_size=40).parts_per_batch == 40
 
 
-def test_the_source_streams_across_the_scans_chunks_newest_first(
+def test_the_source_streams_every_message_newest_first_once(
     gmail: FakeGmail, info: dict[str, Any], make_client: MakeClient
 ) -> None:
     ids = [gmail.add_message(promo(i)) for i in range(30)]
+    gmail.call_latency = 0.01  # parts served one after another: batches overlap on the wire
     source = GmailSource(make_client(info, batch_parts=4, in_flight=3), "category:promotions")
-    listed = list(source.list_ids(frozenset()))
-    assert listed == ids[::-1]
-    seen = [m.provider_id for start in range(0, 30, 7) for m in source.fetch(listed[start : start + 7])]
-    assert seen == listed
-    assert gmail.calls["messages.get"] == 30  # one stream: no message fetched twice
+    seen = [m.provider_id for m in source.stream_newest_first(frozenset(ids[:3]))]
+    assert seen == ids[3:][::-1]
+    assert source.listed_total() == 27
+    assert gmail.calls["messages.get"] == 27  # one stream: no message fetched twice
+    assert gmail.peak_concurrent >= 2
+
+
+def test_the_first_messages_come_before_the_listing_has_ended(
+    gmail: FakeGmail, info: dict[str, Any], make_client: MakeClient
+) -> None:
+    """A large mailbox lists in many pages: the fetch starts after the first one."""
+    ids = [gmail.add_message(promo(i)) for i in range(130)]
+    source = GmailSource(make_client(info, batch_parts=5, in_flight=3, max_results=50), QUERY)
+    stream = source.stream_newest_first(frozenset())
+    first = next(stream)
+    assert first.provider_id == ids[-1]
+    assert gmail.calls["messages.list"] < 3 and source.listed_total() is None
+    rest = [m.provider_id for m in stream]
+    assert [first.provider_id, *rest] == ids[::-1]
+    assert gmail.calls["messages.list"] == 3 and source.listed_total() == 130
+    assert source.sync_state() == f"{gmail.history_id}\n{QUERY}"
 
 
 def test_a_scan_that_stops_early_stops_the_fetch_threads(
@@ -132,8 +175,7 @@ def test_a_scan_that_stops_early_stops_the_fetch_threads(
     # 50 units per second: the fetch threads soon wait for quota, as in a long scan.
     source = GmailSource(make_client(info, quota=QuotaLimiter(3000), batch_parts=5, in_flight=3),
                          "category:promotions")
-    listed = list(source.list_ids(frozenset()))
-    items = source.fetch(listed[:50])
+    items = source.stream_newest_first(frozenset())
     next(items)
     items.close()  # the scan raised ScanInterrupted / ScanCancelled in its loop
 
