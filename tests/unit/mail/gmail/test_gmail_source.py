@@ -111,8 +111,9 @@ def test_a_finished_scan_leaves_no_connection_open(gmail: FakeGmail, info: dict[
     def scan(cursor: str) -> str:
         client = GmailClient(ADDRESS, lambda: creds, gmail.base_url, QuotaLimiter(1_000_000), batch_size=3)
         source = GmailSource(client, QUERY, cursor)
-        listed = source.list_ids(frozenset())
-        for start in range(0, len(listed), 3):  # the scan fetches in chunks
+        assert len(list(source.stream_newest_first(frozenset()))) == source.listed_total()
+        listed = source.list_ids(frozenset())  # and the plain MailSource calls
+        for start in range(0, len(listed), 3):
             assert len(list(source.fetch(listed[start : start + 3]))) == len(listed[start : start + 3])
         return source.sync_state()
 
