@@ -14,6 +14,7 @@ from guard_inbox.jobs.events import EventBus, RemoteEvents
 from guard_inbox.storage.job_repository import JobRepository
 
 RECHECK_SECONDS = 2.0
+TURN_SECONDS = 0.05  # each wait on this process's events, then on the others'
 
 
 class JobFollower:
@@ -73,18 +74,32 @@ class JobFollower:
 
     @staticmethod
     def _wait(inbox: queue.Queue[JobEvent], remote: RemoteEvents | None, job_id: int) -> bool:
+        """True when the job may have changed: an event for it here or from another process.
+
+        Waits in short turns on each, so an event from either is seen within moments; every
+        event taken from the inbox is taken out of it (one left there would make every later
+        call return at once, and the follower re-read the row a thousand times a second).
+        """
         if remote is None:
-            try:
-                inbox.get(timeout=0.5)
-                return True
-            except queue.Empty:
-                return False
-        if not inbox.empty():
+            return _take_all(inbox, timeout=0.5)
+        if _take_all(inbox, timeout=TURN_SECONDS):
             return True
         try:
-            for event in remote.events(timeout=0.25):
-                if event.job_id == job_id:
-                    return True
+            if any(event.job_id == job_id for event in remote.events(timeout=TURN_SECONDS)):
+                return True
         except (redis.RedisError, OSError):
-            time.sleep(0.25)
-        return not inbox.empty()
+            time.sleep(TURN_SECONDS)
+        return _take_all(inbox, timeout=0.0)
+
+
+def _take_all(inbox: queue.Queue[JobEvent], timeout: float) -> bool:
+    """Empties the inbox, waiting up to ``timeout`` for a first event; True if there was one."""
+    try:
+        inbox.get(timeout=timeout) if timeout > 0 else inbox.get_nowait()
+    except queue.Empty:
+        return False
+    while True:
+        try:
+            inbox.get_nowait()
+        except queue.Empty:
+            return True
