@@ -219,43 +219,44 @@ class ScanService:
 
     def _read_in_thread(self, job: Job, source: MailSource, shutting_down: threading.Event) -> None:
         ids = source.list_ids(self.repository.scanned_ids(job.account_id))
-        progress = _Progress(job, self.repository, self.lifecycle, total=job.scanned + len(ids),
-                             monotonic=self.monotonic)
-        progress.flush(force=True)
-        for start in range(0, len(ids), FETCH_CHUNK):
-            chunk = ids[start : start + FETCH_CHUNK]
-            for item in source.fetch(chunk):
-                if shutting_down.is_set():
-                    progress.flush(force=True)
-                    raise ScanInterrupted()
-                progress.add(item, self._extract(item))
-                if progress.due():
-                    progress.flush()
-        progress.flush(force=True)
+        items = (item for start in range(0, len(ids), FETCH_CHUNK)
+                 for item in source.fetch(ids[start : start + FETCH_CHUNK]))
+        self._store_all(job, items, lambda: len(ids), shutting_down, first_at_once=False)
 
     def _read_streamed(self, job: Job, source: StreamingSource, shutting_down: threading.Event) -> None:
         """Fetched while the source still lists (Gmail's pages of ids): the first message's
-        codes are stored at once, then a checkpoint every 50 messages or 0.5 s. The total is
-        unknown (0) until the listing has ended."""
-        progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic)
-        progress.flush(force=True)
+        codes are stored at once. The total is unknown (0) until the listing has ended."""
         items = source.stream_newest_first(self.repository.scanned_ids(job.account_id))
+        self._store_all(job, items, source.listed_total, shutting_down, first_at_once=True)
+
+    def _store_all(
+        self, job: Job, items: Iterator[MailMessage | UnreadableMessage],
+        listed_total: Callable[[], int | None], shutting_down: threading.Event, *, first_at_once: bool,
+    ) -> None:
+        """Extract and store ``items`` here, a checkpoint every 50 messages or 0.5 s;
+        ``listed_total``: how many there are in all, None while the source still lists."""
+        listed = listed_total()
+        progress = _Progress(job, self.repository, self.lifecycle,
+                             total=job.scanned + listed if listed is not None else 0,
+                             monotonic=self.monotonic, first_at_once=first_at_once)
+        progress.flush(force=True)
         try:
             for item in items:
                 if shutting_down.is_set():
                     progress.flush(force=True)
                     raise ScanInterrupted()
                 progress.add(item, self._extract(item))
-                if progress.scanned == job.scanned or progress.due():
-                    listed = source.listed_total()
-                    if listed is not None:
+                if progress.due():
+                    if (listed := listed_total()) is not None:
                         progress.total = job.scanned + listed
                     progress.flush()
         finally:
             close = getattr(items, "close", None)
             if close is not None:
                 close()  # a scan that stops early stops the source's fetch threads now
-        progress.total = progress.scanned + len(progress.pending)
+        listed = listed_total()
+        done = progress.scanned + len(progress.pending)
+        progress.total = job.scanned + listed if listed is not None else done
         progress.flush(force=True)
 
     def _read_raw(self, job: Job, source: RawMailSource, shutting_down: threading.Event,
@@ -277,7 +278,8 @@ class ScanService:
         every 50 messages or 0.5 s as in the thread. The total is unknown (0) until the source
         has been read to its end."""
         assert self.pool is not None
-        progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic)
+        progress = _Progress(job, self.repository, self.lifecycle, total=0, monotonic=self.monotonic,
+                             first_at_once=True)
         progress.flush(force=True)
         chunks = _chunks(source.raw_newest_first(self.repository.scanned_ids(job.account_id)))
         in_flight: deque[tuple[Future[list[ChunkResult]], list[RawMail | UnreadableMessage]]] = deque()
@@ -297,7 +299,7 @@ class ScanService:
                     future, chunk = in_flight.popleft()
                     for item, result in self._results(future, chunk):
                         progress.add(item, result)
-                    if progress.scanned == job.scanned or progress.due():
+                    if progress.due():
                         progress.flush()  # the first chunk at once, then the usual checkpoints
                 if shutting_down.is_set():
                     progress.flush(force=True)
@@ -351,13 +353,15 @@ class ScanService:
 
 
 class _Progress:
-    """Buffers results and their AI tokens; writes checkpoint + progress every 50 messages or 0.5 s."""
+    """Buffers results and their AI tokens; writes checkpoint + progress every 50 messages or 0.5 s
+    (and, ``first_at_once``, as soon as the scan's first results are in: newest mail first)."""
 
     def __init__(
         self, job: Job, repository: Repository, lifecycle: JobLifecycle, total: int,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, *, first_at_once: bool = False,
     ) -> None:
         self.job = job
+        self.first_at_once = first_at_once
         self.monotonic = monotonic
         self.repository = repository
         self.lifecycle = lifecycle
@@ -375,7 +379,8 @@ class _Progress:
 
     def due(self) -> bool:
         return (
-            len(self.pending) >= PROGRESS_EVERY_MESSAGES
+            (self.first_at_once and self.scanned == self.job.scanned and bool(self.pending))
+            or len(self.pending) >= PROGRESS_EVERY_MESSAGES
             or self.monotonic() - self.last_flush >= PROGRESS_EVERY_SECONDS
         )
 
